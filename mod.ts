@@ -1,0 +1,45 @@
+/**
+ * mpms: a supervised pool of workers (threads or processes) for Deno, Bun and Node.
+ *
+ * @example
+ * ```ts
+ * import { Pool } from "mpms";
+ * const pool = new Pool<number, number>({ module: new URL("./task.ts", import.meta.url), workers: 2 });
+ * await pool.start();
+ * console.log(await pool.submit(21));
+ * await pool.close();
+ * ```
+ * @module
+ */
+import "./runtimes/builtin.ts";
+
+export type { Adapter, AdapterFactory, AdapterOptions, SpawnRequest, WorkerExit, WorkerHandle } from "./src/adapter.ts";
+export { adapterNames, registerAdapter } from "./src/adapter.ts";
+export {
+  type CrashReason,
+  MpmsError,
+  PoolClosedError,
+  PoolUnavailableError,
+  QueueFullError,
+  SerializationError,
+  TaskError,
+  TaskTimeoutError,
+  WorkerCrashedError,
+  WorkerGracefulDie,
+  WorkerRetiredError,
+  WorkerStartError,
+} from "./src/errors.ts";
+export type {
+  BackoffDetail,
+  RetireReason,
+  WorkerExitDetail,
+  WorkerRetireDetail,
+  WorkerStartDetail,
+} from "./src/events.ts";
+export type { PoolOptions } from "./src/options.ts";
+export type { ErrorOutcome, OkOutcome, Outcome } from "./src/outcome.ts";
+export { type CloseOptions, type MapOptions, Pool, type SubmitOptions } from "./src/pool.ts";
+export type { FromWorker, ToWorker, WorkerConfig } from "./src/protocol.ts";
+export type { PoolState, PoolStats, WorkerState, WorkerStats } from "./src/stats.ts";
+export type { TaskContext, WorkerContext, WorkerEndpoint } from "./src/worker/run_worker.ts";
+export { runWorker } from "./src/worker/run_worker.ts";

@@ -1,0 +1,82 @@
+/**
+ * The seam between the runtime-agnostic core and a runtime. An adapter spawns one worker per
+ * call, carries protocol batches both ways, reports the worker's exit exactly once, and can kill.
+ */
+import type { FromWorker, ToWorker } from "./protocol.ts";
+
+/** How a worker ended. `code`/`signal` are null where the runtime does not tell. */
+export interface WorkerExit {
+  code: number | null;
+  signal: string | null;
+  /** An error the runtime reported for the worker (uncaught error, spawn failure). */
+  error?: unknown;
+}
+
+/** What the core asks an adapter to spawn. */
+export interface SpawnRequest {
+  workerId: number;
+  /** Called with each batch the worker sends, in order, never after `onExit`. */
+  onMessages(batch: FromWorker[]): void;
+  /** Called exactly once, after every message the worker sent has been delivered. */
+  onExit(exit: WorkerExit): void;
+}
+
+/** One running worker, as the core sees it. */
+export interface WorkerHandle {
+  /** OS process id of the worker (the host's for a thread). */
+  readonly pid: number | null;
+  /** Thread id, for thread workers. */
+  readonly threadId: number | null;
+  /**
+   * Send a batch. Throws (synchronously) if a message cannot be serialized by this channel;
+   * in that case nothing of the batch was sent.
+   */
+  send(batch: ToWorker[]): void;
+  /**
+   * Stop the worker now. `graceMs` > 0 lets a process worker handle SIGTERM first and escalates
+   * to SIGKILL after it; 0 kills at once. `onExit` follows (unless the runtime cannot stop it).
+   */
+  kill(graceMs?: number): void;
+}
+
+/** A way to run workers. */
+export interface Adapter {
+  readonly name: string;
+  /** Whether `kill()` stops a worker that is stuck in a CPU loop (false: Deno threads). */
+  readonly canKillBusy: boolean;
+  /** Whether workers are separate OS processes (memory is then RSS; otherwise heap). */
+  readonly isolated: boolean;
+  spawn(request: SpawnRequest): WorkerHandle;
+}
+
+/** Options an adapter factory receives (the pool's options, as given). */
+export interface AdapterOptions {
+  module: URL;
+  execPath?: string;
+  execArgv?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Deno permission flags for Deno child processes, e.g. ["--allow-read", "--allow-net"]. */
+  permissions?: string[];
+}
+
+export type AdapterFactory = (options: AdapterOptions) => Adapter;
+
+const registry = new Map<string, () => Promise<AdapterFactory>>();
+
+/** Make an adapter available by name (`adapter: name`); the loader runs on first use. */
+export function registerAdapter(name: string, load: () => Promise<AdapterFactory>): void {
+  registry.set(name, load);
+}
+
+/** Names of the adapters that can be chosen by name. */
+export function adapterNames(): string[] {
+  return [...registry.keys()];
+}
+
+/** Load a named adapter's factory. */
+export function loadAdapter(name: string): Promise<AdapterFactory> {
+  const load = registry.get(name);
+  if (!load) return Promise.reject(new RangeError(`unknown adapter ${JSON.stringify(name)}`));
+  return load();
+}

@@ -1,0 +1,54 @@
+/** Events a Pool dispatches. `detail` carries the data, as with CustomEvent. */
+
+export class PoolEvent<T = unknown> extends Event {
+  readonly detail: T;
+  constructor(type: string, detail: T) {
+    super(type);
+    this.detail = detail;
+  }
+}
+
+/** Why a worker stopped: planned retirements, kills, and crashes. */
+export type RetireReason =
+  | "maxTasks"
+  | "maxAge"
+  | "maxAgeHard"
+  | "memory"
+  | "gracefulDie"
+  | "timeout"
+  | "abort"
+  | "heartbeat"
+  | "crash"
+  | "start"
+  | "recycle"
+  | "resize"
+  | "close"
+  | "destroy";
+
+export interface WorkerStartDetail {
+  workerId: number;
+  pid: number | null;
+  threadId: number | null;
+}
+
+export interface WorkerExitDetail {
+  workerId: number;
+  code: number | null;
+  signal: string | null;
+  reason: RetireReason;
+  /** True for planned retirements and pool shutdown. */
+  planned: boolean;
+  error?: unknown;
+}
+
+export interface WorkerRetireDetail {
+  workerId: number;
+  reason: RetireReason;
+}
+
+export interface BackoffDetail {
+  /** Delay before the next worker start (ms). */
+  delay: number;
+  /** Consecutive failures so far. */
+  failures: number;
+}

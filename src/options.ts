@@ -1,0 +1,318 @@
+/**
+ * Pool options: the public shape, defaults, and validation in one place. A wrong type throws
+ * TypeError and a wrong range RangeError, both naming the option and the value.
+ */
+import type { Adapter } from "./adapter.ts";
+import type { Outcome } from "./outcome.ts";
+
+type ErrorMatcher = string | (new (...args: never[]) => Error);
+
+export interface PoolOptions<In = unknown, Out = unknown> {
+  /** The task module: a URL or an absolute path. */
+  module: URL | string;
+  /** "thread" (default), "process", "bun", "deno", or an Adapter object. */
+  adapter?: string | Adapter;
+  /** Number of workers (default: available parallelism). */
+  workers?: number;
+  /** Tasks running at once inside one worker (default 1). */
+  concurrency?: number;
+  /** Tasks sent to a worker beyond `concurrency`, to hide the round trip (default: adaptive). */
+  prefetch?: number;
+  /** Bound of the queue of tasks not yet dispatched (default 1024). */
+  queueSize?: number;
+  /** Called once per task, in the parent, with its Outcome. */
+  collector?: (outcome: Outcome<In, Out>) => void;
+
+  /** Retire a worker after this many tasks (plus up to `maxTasksJitter`); failed tasks count. */
+  maxTasks?: number;
+  maxTasksJitter?: number;
+  /** Soft age (ms): take no new tasks, finish running ones, retire. */
+  maxAge?: number;
+  /** Hard age (ms): kill; running tasks settle with WorkerRetiredError. */
+  maxAgeHard?: number;
+  /** Retire a worker whose memory (RSS for processes, heap for threads) is over this (MiB). */
+  maxMemoryMb?: number;
+  /** No memory retirement before this age (ms). */
+  minAge?: number;
+  /** Soft task timeout (ms): aborts `ctx.signal`; after `killGrace` more the worker is killed. */
+  taskTimeout?: number;
+  killGrace?: number;
+  gracefulDie?: { timeout?: number; errors?: ErrorMatcher[] };
+  heartbeat?: { interval?: number; timeout?: number } | false;
+  startTimeout?: number;
+  stopTimeout?: number;
+  restart?: {
+    intensity?: number;
+    period?: number;
+    backoff?: { initial?: number; max?: number; factor?: number };
+  };
+  /** Planned retirements in progress at once. */
+  maxRecycling?: number;
+
+  /** Process adapters: the runtime binary for children (default: the host's). */
+  execPath?: string;
+  execArgv?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Deno children: permission flags (default: read access to the task module). */
+  permissions?: string[];
+}
+
+/** Options after defaults and validation. Durations are ms; Infinity means "never". */
+export interface ResolvedOptions {
+  module: URL;
+  adapter: string | Adapter;
+  workers: number;
+  concurrency: number;
+  prefetch: number | "auto";
+  queueSize: number;
+  collector: ((outcome: Outcome<never, never>) => void) | undefined;
+  maxTasks: number;
+  maxTasksJitter: number;
+  maxAge: number;
+  maxAgeHard: number;
+  maxMemoryBytes: number;
+  minAge: number;
+  taskTimeout: number;
+  killGrace: number;
+  gracefulDieTimeout: number;
+  gracefulDieErrors: string[];
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+  startTimeout: number;
+  stopTimeout: number;
+  restartIntensity: number;
+  restartPeriod: number;
+  backoffInitial: number;
+  backoffMax: number;
+  backoffFactor: number;
+  maxRecycling: number;
+  execPath: string | undefined;
+  execArgv: string[] | undefined;
+  env: Record<string, string> | undefined;
+  cwd: string | undefined;
+  permissions: string[] | undefined;
+}
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "function") return "a function";
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function typeError(name: string, expected: string, value: unknown): TypeError {
+  return new TypeError(`mpms: option "${name}" must be ${expected}, got ${show(value)}`);
+}
+
+function rangeError(name: string, expected: string, value: unknown): RangeError {
+  return new RangeError(`mpms: option "${name}" must be ${expected}, got ${show(value)}`);
+}
+
+interface NumberRule {
+  min?: number;
+  /** The value must be strictly above `min`. */
+  exclusiveMin?: boolean;
+  max?: number;
+  integer?: boolean;
+  /** Infinity is accepted (meaning "never" / "unbounded"). */
+  infinite?: boolean;
+}
+
+function num(name: string, value: unknown, fallback: number, rule: NumberRule): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value)) throw typeError(name, "a number", value);
+  const min = rule.min ?? 0;
+  const what = `${rule.integer ? "an integer" : "a number"} ${rule.exclusiveMin ? ">" : ">="} ${min}${
+    rule.max !== undefined ? ` and <= ${rule.max}` : ""
+  }${rule.infinite ? " (or Infinity)" : ""}`;
+  if (value === Number.POSITIVE_INFINITY) {
+    if (rule.infinite) return value;
+    throw rangeError(name, what, value);
+  }
+  if (
+    !Number.isFinite(value) ||
+    (rule.integer && !Number.isInteger(value)) ||
+    value < min ||
+    (rule.exclusiveMin && value === min) ||
+    (rule.max !== undefined && value > rule.max)
+  ) {
+    throw rangeError(name, what, value);
+  }
+  return value;
+}
+
+function obj(name: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw typeError(name, "an object", value);
+  }
+  return value as Record<string, unknown>;
+}
+
+function strings(name: string, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+    throw typeError(name, "an array of strings", value);
+  }
+  return value as string[];
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value === "") throw typeError(name, "a non-empty string", value);
+  return value;
+}
+
+function moduleUrl(value: unknown): URL {
+  if (value instanceof URL) return value;
+  if (typeof value !== "string") throw typeError("module", "a URL or an absolute path", value);
+  if (value.startsWith("/")) return new URL(`file://${value.split("/").map(encodeURIComponent).join("/")}`);
+  if (/^[A-Za-z]:[\\/]/.test(value)) return new URL(`file:///${value.replaceAll("\\", "/")}`);
+  try {
+    return new URL(value);
+  } catch {
+    throw rangeError("module", "a URL or an absolute path", value);
+  }
+}
+
+function errorNames(value: unknown): string[] {
+  if (value === undefined) return ["WorkerGracefulDie"];
+  if (!Array.isArray(value)) throw typeError("gracefulDie.errors", "an array of error names or classes", value);
+  return value.map((entry) => {
+    if (typeof entry === "string" && entry !== "") return entry;
+    if (typeof entry === "function" && typeof entry.name === "string" && entry.name !== "") {
+      return entry.name;
+    }
+    throw typeError("gracefulDie.errors", "an array of error names or classes", value);
+  });
+}
+
+function ensureBelow(soft: string, softValue: number, hard: string, hardValue: number): void {
+  if (Number.isFinite(hardValue) && softValue >= hardValue) {
+    throw new RangeError(`mpms: option "${soft}" (${softValue}) must be below "${hard}" (${hardValue})`);
+  }
+}
+
+const KNOWN = new Set([
+  "module",
+  "adapter",
+  "workers",
+  "concurrency",
+  "prefetch",
+  "queueSize",
+  "collector",
+  "maxTasks",
+  "maxTasksJitter",
+  "maxAge",
+  "maxAgeHard",
+  "maxMemoryMb",
+  "minAge",
+  "taskTimeout",
+  "killGrace",
+  "gracefulDie",
+  "heartbeat",
+  "startTimeout",
+  "stopTimeout",
+  "restart",
+  "maxRecycling",
+  "execPath",
+  "execArgv",
+  "env",
+  "cwd",
+  "permissions",
+]);
+
+/** Validate `options` and fill in defaults. */
+export function resolveOptions(
+  options: unknown,
+  defaults: { workers: number; adapterNames: string[] },
+): ResolvedOptions {
+  if (options === null || typeof options !== "object") throw typeError("options", "an object", options);
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) throw new TypeError(`mpms: unknown option "${key}"`);
+  }
+  const adapter = o.adapter ?? "thread";
+  if (typeof adapter === "string") {
+    if (!defaults.adapterNames.includes(adapter)) {
+      throw rangeError("adapter", `one of ${defaults.adapterNames.map((n) => `"${n}"`).join(", ")}`, adapter);
+    }
+  } else if (adapter === null || typeof adapter !== "object" || typeof (adapter as Adapter).spawn !== "function") {
+    throw typeError("adapter", "an adapter name or an object with spawn()", adapter);
+  }
+  if (o.collector !== undefined && typeof o.collector !== "function") {
+    throw typeError("collector", "a function", o.collector);
+  }
+  const prefetch = o.prefetch === undefined ? "auto" : num("prefetch", o.prefetch, 0, { integer: true, max: 1024 });
+
+  const gracefulDie = obj("gracefulDie", o.gracefulDie);
+  const heartbeat = o.heartbeat === false ? false : obj("heartbeat", o.heartbeat);
+  const restart = obj("restart", o.restart);
+  const backoff = obj("restart.backoff", restart.backoff);
+  const env = obj("env", o.env);
+  for (const [k, v] of Object.entries(env)) {
+    if (typeof v !== "string") throw typeError(`env.${k}`, "a string", v);
+  }
+
+  const resolved: ResolvedOptions = {
+    module: moduleUrl(o.module),
+    adapter: adapter as string | Adapter,
+    workers: num("workers", o.workers, defaults.workers, { min: 1, max: 1024, integer: true }),
+    concurrency: num("concurrency", o.concurrency, 1, { min: 1, max: 10_000, integer: true }),
+    prefetch,
+    queueSize: num("queueSize", o.queueSize, 1024, { min: 1, integer: true, infinite: true }),
+    collector: o.collector as ResolvedOptions["collector"],
+    maxTasks: num("maxTasks", o.maxTasks, Number.POSITIVE_INFINITY, { min: 1, integer: true, infinite: true }),
+    maxTasksJitter: num("maxTasksJitter", o.maxTasksJitter, 0, { integer: true }),
+    maxAge: num("maxAge", o.maxAge, Number.POSITIVE_INFINITY, { min: 0, exclusiveMin: true, infinite: true }),
+    maxAgeHard: num("maxAgeHard", o.maxAgeHard, Number.POSITIVE_INFINITY, {
+      min: 0,
+      exclusiveMin: true,
+      infinite: true,
+    }),
+    maxMemoryBytes:
+      num("maxMemoryMb", o.maxMemoryMb, Number.POSITIVE_INFINITY, { min: 0, exclusiveMin: true, infinite: true }) *
+      1024 *
+      1024,
+    minAge: num("minAge", o.minAge, 0, {}),
+    taskTimeout: num("taskTimeout", o.taskTimeout, Number.POSITIVE_INFINITY, {
+      min: 0,
+      exclusiveMin: true,
+      infinite: true,
+    }),
+    killGrace: num("killGrace", o.killGrace, 2_000, {}),
+    gracefulDieTimeout: num("gracefulDie.timeout", gracefulDie.timeout, 5_000, { infinite: false }),
+    gracefulDieErrors: errorNames(gracefulDie.errors),
+    heartbeatInterval: heartbeat === false ? 0 : num("heartbeat.interval", heartbeat.interval, 1_000, { min: 1 }),
+    heartbeatTimeout:
+      heartbeat === false ? Number.POSITIVE_INFINITY : num("heartbeat.timeout", heartbeat.timeout, 10_000, { min: 1 }),
+    startTimeout: num("startTimeout", o.startTimeout, 10_000, { min: 0, exclusiveMin: true }),
+    stopTimeout: num("stopTimeout", o.stopTimeout, 5_000, {}),
+    restartIntensity: num("restart.intensity", restart.intensity, 10, { integer: true, infinite: true }),
+    restartPeriod: num("restart.period", restart.period, 60_000, { min: 0, exclusiveMin: true }),
+    backoffInitial: num("restart.backoff.initial", backoff.initial, 100, {}),
+    backoffMax: num("restart.backoff.max", backoff.max, 30_000, {}),
+    backoffFactor: num("restart.backoff.factor", backoff.factor, 2, { min: 1 }),
+    maxRecycling: num("maxRecycling", o.maxRecycling, 1, { min: 1, integer: true }),
+    execPath: optionalString("execPath", o.execPath),
+    execArgv: strings("execArgv", o.execArgv),
+    env: o.env === undefined ? undefined : (env as Record<string, string>),
+    cwd: optionalString("cwd", o.cwd),
+    permissions: strings("permissions", o.permissions),
+  };
+  ensureBelow("maxAge", resolved.maxAge, "maxAgeHard", resolved.maxAgeHard);
+  ensureBelow("minAge", resolved.minAge, "maxAge", resolved.maxAge);
+  ensureBelow("minAge", resolved.minAge, "maxAgeHard", resolved.maxAgeHard);
+  ensureBelow("heartbeat.interval", resolved.heartbeatInterval, "heartbeat.timeout", resolved.heartbeatTimeout);
+  if (resolved.backoffInitial > resolved.backoffMax) {
+    throw new RangeError(
+      `mpms: option "restart.backoff.initial" (${resolved.backoffInitial}) must not be above "restart.backoff.max" (${resolved.backoffMax})`,
+    );
+  }
+  return resolved;
+}

@@ -1,0 +1,50 @@
+/**
+ * The worker protocol. Every transmission is a batch (an array) of messages, in both directions,
+ * so that messages can be coalesced per event-loop turn without changing the protocol.
+ */
+import type { WireError } from "./wire_error.ts";
+
+/** Settings a worker receives in its first message. */
+export interface WorkerConfig {
+  /** URL (href) of the user's task module. */
+  module: string;
+  workerId: number;
+  /** Tasks run at once inside this worker. */
+  concurrency: number;
+  /** Heartbeat period in ms (0: none). */
+  heartbeat: number;
+  /** Names of errors that retire the worker when a task throws them. */
+  dieErrors: string[];
+}
+
+/** Parent → worker. */
+export type ToWorker =
+  | { t: "init"; config: WorkerConfig }
+  /** Run a task; `name` null means the default export. */
+  | { t: "run"; id: number; name: string | null; input: unknown }
+  /** Abort a task: drop it if not started, abort its `ctx.signal` if running. */
+  | { t: "abort"; id: number; reason: WireError }
+  /**
+   * Planned stop: finish running tasks (and, unless `handBack`, the unstarted ones too; with
+   * `handBack` those are returned), run `finalize`, exit.
+   */
+  | { t: "stop"; handBack: boolean };
+
+/** Worker → parent. */
+export type FromWorker =
+  /** `init` ran; the worker takes tasks. */
+  | { t: "ready" }
+  /** The module failed to load, or `init` threw. */
+  | { t: "initError"; error: WireError }
+  | { t: "ok"; id: number; value: unknown }
+  /** The task failed; `die` means it threw a graceful-die error and the worker is retiring. */
+  | { t: "err"; id: number; error: WireError; die?: boolean }
+  /** Tasks handed back without being started (on stop or graceful die). */
+  | { t: "returned"; ids: number[] }
+  /** Liveness and memory (bytes): RSS for a process, heap for a thread. */
+  | { t: "hb"; mem: number }
+  /** `finalize` ran (error set if it threw); the worker exits next. */
+  | { t: "stopped"; error?: WireError };
+
+/** Exit code a worker uses when it stops after a graceful die or a planned stop. */
+export const EXIT_OK = 0;

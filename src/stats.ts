@@ -1,0 +1,45 @@
+import type { RetireReason } from "./events.ts";
+
+export type PoolState = "idle" | "starting" | "running" | "closing" | "closed" | "failed";
+
+export type WorkerState = "starting" | "ready" | "retiring" | "stopping" | "exited" | "zombie";
+
+export interface WorkerStats {
+  id: number;
+  state: WorkerState;
+  /** Tasks settled by this worker. */
+  tasksDone: number;
+  /** Tasks on this worker now (running or prefetched). */
+  running: number;
+  /** ms since spawn. */
+  age: number;
+  pid: number | null;
+  threadId: number | null;
+  /** Last reported memory in bytes (RSS for processes, heap for threads); null if not known yet. */
+  memory: number | null;
+  /** Why it is retiring, if it is. */
+  retiring: RetireReason | null;
+}
+
+export interface PoolStats {
+  state: PoolState;
+  adapter: string;
+  /** Target number of workers. */
+  size: number;
+  submitted: number;
+  queued: number;
+  /** Tasks on workers (running or prefetched). submitted = completed + failed + cancelled + running + queued. */
+  running: number;
+  completed: number;
+  failed: number;
+  /** Aborted by the caller, or cancelled by destroy()/shutdown. */
+  cancelled: number;
+  /** Failed because their worker crashed (a subset of failed). */
+  crashed: number;
+  timedOut: number;
+  workersStarted: number;
+  /** Worker exits by reason. */
+  retirements: Partial<Record<RetireReason, number>>;
+  zombies: number;
+  workers: WorkerStats[];
+}

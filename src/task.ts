@@ -1,0 +1,34 @@
+/** One submitted task, as the pool tracks it. A class (not closures) to keep the hot path lean. */
+import type { WorkerSlot } from "./worker_slot.ts";
+
+/** Waiting: for room in the queue. Sent: on a worker (running or prefetched there). */
+export const TaskState = { Waiting: 0, Queued: 1, Sent: 2, Done: 3 } as const;
+export type TaskState = (typeof TaskState)[keyof typeof TaskState];
+
+export class Task {
+  state: TaskState = TaskState.Waiting as TaskState;
+  worker: WorkerSlot | null = null;
+  /** Parent's view: the worker has started it (it is among the worker's first `concurrency`). */
+  running = false;
+  submittedAt: number;
+  dispatchedAt = 0;
+  startedAt = 0;
+  /** A soft timeout or user abort was sent to the worker; the value is why. */
+  abortSent: "timeout" | "abort" | null = null;
+  /** Bumped whenever the task's deadlines change, so stale timer entries are ignored. */
+  deadlineGen = 0;
+  abortListener: (() => void) | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly name: string | null,
+    readonly input: unknown,
+    readonly timeout: number,
+    readonly signal: AbortSignal | undefined,
+    readonly resolve: ((value: unknown) => void) | undefined,
+    readonly reject: ((error: unknown) => void) | undefined,
+    now: number,
+  ) {
+    this.submittedAt = now;
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The worker side of the protocol, shared by every adapter: loads the task module, runs tasks
+ * with bounded concurrency, reports results in batches, beats, and stops on request.
+ * Adapters give it an {@link WorkerEndpoint}; it never touches a runtime API itself.
+ */
+import { SerializationError } from "../errors.ts";
+import type { FromWorker, ToWorker, WorkerConfig } from "../protocol.ts";
+import { toWireError, type WireError } from "../wire_error.ts";
+
+/** The channel to the parent, as an adapter's worker entry provides it. */
+export interface WorkerEndpoint {
+  /** Send a batch; throws if a message cannot be serialized (then nothing was sent). */
+  send(batch: FromWorker[]): void;
+  /** Deliver each batch from the parent to `handler`. */
+  listen(handler: (batch: ToWorker[]) => void): void;
+  /** Memory this worker is charged with, in bytes (RSS for a process, heap for a thread). */
+  memory(): number;
+  /** Flush what was sent, then end the worker with `code`. */
+  exit(code: number): void;
+}
+
+/** The context a task function receives. */
+export interface TaskContext {
+  signal: AbortSignal;
+  taskId: number;
+  workerId: number;
+}
+
+/** The context `init` and `finalize` receive. */
+export interface WorkerContext {
+  workerId: number;
+}
+
+type TaskFn = (input: unknown, ctx: TaskContext) => unknown;
+type Hook = (ctx: WorkerContext) => unknown;
+
+interface Pending {
+  id: number;
+  name: string | null;
+  input: unknown;
+}
+
+class WorkerRunner {
+  private config: WorkerConfig | undefined;
+  private mod: Record<string, unknown> | undefined;
+  private readonly pending: Pending[] = [];
+  private readonly running = new Map<number, AbortController>();
+  private outbox: FromWorker[] = [];
+  private flushQueued = false;
+  private stopping = false;
+  /** Stopping with unstarted tasks returned: start nothing more. */
+  private handedBack = false;
+  private stopped = false;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly endpoint: WorkerEndpoint) {}
+
+  receive(batch: ToWorker[]): void {
+    for (const msg of batch) {
+      switch (msg.t) {
+        case "init":
+          void this.init(msg.config);
+          break;
+        case "run":
+          this.pending.push({ id: msg.id, name: msg.name, input: msg.input });
+          break;
+        case "abort":
+          this.abort(msg.id, msg.reason);
+          break;
+        case "stop":
+          this.beginStop(msg.handBack);
+          break;
+      }
+    }
+    this.pump();
+  }
+
+  private async init(config: WorkerConfig): Promise<void> {
+    this.config = config;
+    if (config.heartbeat > 0) {
+      this.heartbeat = setInterval(() => this.post({ t: "hb", mem: this.endpoint.memory() }), config.heartbeat);
+    }
+    try {
+      this.mod = (await import(config.module)) as Record<string, unknown>;
+      const init = this.mod.init;
+      if (typeof init === "function") await (init as Hook)({ workerId: config.workerId });
+    } catch (err) {
+      this.post({ t: "initError", error: toWireError(err) });
+      this.flush();
+      this.finish(1);
+      return;
+    }
+    this.post({ t: "ready" });
+    this.pump();
+  }
+
+  private pump(): void {
+    const config = this.config;
+    if (!config || !this.mod || (this.stopping && this.handedBack)) return;
+    while (this.running.size < config.concurrency && this.pending.length > 0) {
+      const task = this.pending.shift() as Pending;
+      this.start(task);
+    }
+  }
+
+  private start(task: Pending): void {
+    const config = this.config as WorkerConfig;
+    const controller = new AbortController();
+    this.running.set(task.id, controller);
+    const fn = (this.mod as Record<string, unknown>)[task.name ?? "default"];
+    let result: unknown;
+    try {
+      if (typeof fn !== "function") {
+        throw new TypeError(
+          task.name === null
+            ? `the task module has no default export function`
+            : `the task module has no exported function ${JSON.stringify(task.name)}`,
+        );
+      }
+      result = (fn as TaskFn)(task.input, { signal: controller.signal, taskId: task.id, workerId: config.workerId });
+    } catch (err) {
+      this.settle(task.id, false, err);
+      return;
+    }
+    if (result !== null && typeof (result as PromiseLike<unknown>)?.then === "function") {
+      (result as PromiseLike<unknown>).then(
+        (value) => this.settle(task.id, true, value),
+        (err) => this.settle(task.id, false, err),
+      );
+    } else {
+      this.settle(task.id, true, result);
+    }
+  }
+
+  private settle(id: number, ok: boolean, value: unknown): void {
+    if (!this.running.delete(id)) return;
+    if (ok) {
+      this.post({ t: "ok", id, value });
+    } else {
+      const error = toWireError(value);
+      const die = (this.config as WorkerConfig).dieErrors.includes(error.name);
+      this.post(die ? { t: "err", id, error, die: true } : { t: "err", id, error });
+      if (die) this.beginStop(true);
+    }
+    this.pump();
+    if (this.stopping) void this.maybeFinalize();
+  }
+
+  private abort(id: number, reason: WireError): void {
+    const index = this.pending.findIndex((p) => p.id === id);
+    if (index >= 0) {
+      this.pending.splice(index, 1);
+      this.post({ t: "err", id, error: reason });
+      return;
+    }
+    const reasonError = Object.assign(new Error(reason.message), { name: reason.name });
+    this.running.get(id)?.abort(reasonError);
+  }
+
+  private beginStop(handBack: boolean): void {
+    if (this.stopping && (this.handedBack || !handBack)) return;
+    this.stopping = true;
+    this.handedBack = handBack;
+    if (handBack && this.pending.length > 0) {
+      this.post({ t: "returned", ids: this.pending.map((p) => p.id) });
+      this.pending.length = 0;
+    }
+    void this.maybeFinalize();
+  }
+
+  private async maybeFinalize(): Promise<void> {
+    if (this.running.size > 0 || this.pending.length > 0 || this.stopped || !this.mod) return;
+    this.stopped = true;
+    let error: WireError | undefined;
+    const finalize = this.mod?.finalize;
+    if (typeof finalize === "function") {
+      try {
+        await (finalize as Hook)({ workerId: (this.config as WorkerConfig).workerId });
+      } catch (err) {
+        error = toWireError(err);
+      }
+    }
+    this.post(error ? { t: "stopped", error } : { t: "stopped" });
+    this.flush();
+    this.finish(0);
+  }
+
+  private finish(code: number): void {
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    this.endpoint.exit(code);
+  }
+
+  private post(msg: FromWorker): void {
+    this.outbox.push(msg);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** Send the outbox; a message the channel cannot carry fails only its own task. */
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.outbox.length === 0) return;
+    const batch = this.outbox;
+    this.outbox = [];
+    try {
+      this.endpoint.send(batch);
+      return;
+    } catch {
+      // fall through: find the message(s) that cannot be sent
+    }
+    for (const msg of batch) {
+      try {
+        this.endpoint.send([msg]);
+      } catch (err) {
+        this.sendReplacement(msg, err);
+      }
+    }
+  }
+
+  private sendReplacement(msg: FromWorker, cause: unknown): void {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    if (msg.t === "ok" || msg.t === "err") {
+      const what = msg.t === "ok" ? "result" : "error";
+      const error = toWireError(new SerializationError(`the task's ${what} cannot be sent to the pool: ${detail}`));
+      try {
+        this.endpoint.send([{ t: "err", id: msg.id, error }]);
+      } catch {
+        // the channel itself is gone; the parent will see the exit
+      }
+    }
+  }
+}
+
+/** Run the worker side over `endpoint` until the parent stops it. */
+export function runWorker(endpoint: WorkerEndpoint): void {
+  const runner = new WorkerRunner(endpoint);
+  endpoint.listen((batch) => runner.receive(batch));
+}
