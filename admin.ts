@@ -1,0 +1,2 @@
+/** Hono admin endpoint (issue 6). */
+export {};

@@ -1,0 +1,2 @@
+/** Hono integration: request draining middleware (issue 5). */
+export {};
