@@ -1,0 +1,84 @@
+/**
+ * One measured run in a fresh process: open a subject, warm it up, run one workload, close,
+ * and print one line `BENCH_RESULT {json}` on stdout. Started by run.mjs; argv[2] is the spec.
+ */
+import { procStatusKb } from "./lib/runtime.mjs";
+import { flood, sequential, windowed } from "./lib/workloads.mjs";
+
+const spec = JSON.parse(process.argv[2]);
+const now = () => performance.now();
+
+function report(result) {
+  console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
+}
+
+function cpuMs() {
+  try {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  } catch {
+    return null;
+  }
+}
+
+async function main() {
+  const counts = spec.counts;
+  const t0 = now();
+  let subject;
+  try {
+    const mod = await import(`./subjects/${spec.module}.mjs`);
+    subject = await mod.open({ workers: spec.workers, task: spec.task, options: spec.options });
+  } catch (err) {
+    if (err?.skip) return report({ status: "skipped", reason: err.message });
+    throw err;
+  }
+  const startMs = now() - t0;
+  // Warm-up: same task, same shape; lets threads/processes, JIT and the pool's adaptive settings settle.
+  if (spec.workload === "echo1") await sequential(subject.run, counts.warmup);
+  else await windowed(subject.run, counts.warmup, 64);
+
+  const cpu0 = cpuMs();
+  let measured;
+  switch (spec.workload) {
+    case "echo1":
+      measured = await sequential(subject.run, counts.tasks);
+      break;
+    case "echo64":
+    case "recycle":
+      measured = await windowed(subject.run, counts.tasks, 64);
+      break;
+    case "flood":
+    case "cpu1ms":
+      measured = await flood(subject.run, counts.tasks);
+      break;
+    default:
+      throw new Error(`unknown workload ${spec.workload}`);
+  }
+  const cpu1 = cpuMs();
+  const stats = subject.stats?.();
+  const c0 = now();
+  const closed = await Promise.race([
+    Promise.resolve(subject.close()).then(() => true),
+    new Promise((r) => setTimeout(() => r(false), 10_000)),
+  ]);
+  report({
+    status: "ok",
+    ...measured,
+    tasksPerSec: (measured.count / measured.elapsedMs) * 1000,
+    usPerTask: (measured.elapsedMs * 1000) / measured.count,
+    startMs,
+    closeMs: now() - c0,
+    closed,
+    hostCpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null,
+    peakRssMb: (procStatusKb("self", "VmHWM") ?? 0) / 1024,
+    stats,
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    report({ status: "error", reason: String(err?.stack ?? err).slice(0, 2000) });
+    process.exit(1);
+  },
+);

@@ -1,0 +1,210 @@
+/**
+ * What runs: the subjects of each runtime, the workloads, and their task counts (full and
+ * --quick). A subject is a module in bench/subjects plus the options it is opened with.
+ */
+
+/** kind: "floor" (bare channel), "mpms", "peer". channel: "thread" | "process". */
+export const SUBJECTS = [
+  { id: "raw-worker", label: "raw worker_threads postMessage", module: "raw_worker", kind: "floor", channel: "thread" },
+  { id: "raw-fork", label: "raw fork, JSON IPC", module: "raw_fork", kind: "floor", channel: "process" },
+  { id: "raw-ndjson", label: "raw NDJSON over stdio", module: "raw_ndjson", kind: "floor", channel: "process" },
+  { id: "raw-bun-ipc", label: "raw Bun.spawn ipc (json)", module: "raw_bun_ipc", kind: "floor", channel: "process" },
+  {
+    id: "raw-deno-command",
+    label: "raw Deno.Command NDJSON",
+    module: "raw_deno_command",
+    kind: "floor",
+    channel: "process",
+  },
+  { id: "mpms-thread", label: "mpms thread (defaults)", module: "mpms", kind: "mpms", channel: "thread" },
+  {
+    id: "mpms-thread-prefetch",
+    label: "mpms thread, prefetch 32",
+    module: "mpms",
+    options: { prefetch: 32 },
+    kind: "mpms",
+    channel: "thread",
+  },
+  {
+    id: "mpms-thread-recycle",
+    label: "mpms thread, maxTasks 1000",
+    module: "mpms",
+    options: { maxTasks: 1000 },
+    kind: "mpms",
+    channel: "thread",
+  },
+  {
+    id: "mpms-process",
+    label: 'mpms "process" (defaults)',
+    module: "mpms",
+    options: { adapter: "process" },
+    kind: "mpms",
+    channel: "process",
+  },
+  {
+    id: "mpms-process-prefetch",
+    label: 'mpms "process", prefetch 32',
+    module: "mpms",
+    options: { adapter: "process", prefetch: 32 },
+    kind: "mpms",
+    channel: "process",
+  },
+  {
+    id: "mpms-bun",
+    label: 'mpms "bun" (Bun.spawn ipc)',
+    module: "mpms",
+    options: { adapter: "bun" },
+    kind: "mpms",
+    channel: "process",
+  },
+  {
+    id: "mpms-deno",
+    label: 'mpms "deno" (Deno.Command NDJSON)',
+    module: "mpms",
+    options: { adapter: "deno" },
+    kind: "mpms",
+    channel: "process",
+  },
+  { id: "piscina", label: "piscina (defaults)", module: "piscina", kind: "peer", channel: "thread" },
+  {
+    id: "piscina-16",
+    label: "piscina, concurrentTasksPerWorker 16",
+    module: "piscina",
+    options: { concurrentTasksPerWorker: 16 },
+    kind: "peer",
+    channel: "thread",
+  },
+  { id: "tinypool", label: "tinypool (threads)", module: "tinypool", kind: "peer", channel: "thread" },
+  {
+    id: "tinypool-process",
+    label: "tinypool child_process",
+    module: "tinypool",
+    options: { runtime: "child_process" },
+    kind: "peer",
+    channel: "process",
+  },
+  {
+    id: "workerpool",
+    label: "workerpool (thread)",
+    module: "workerpool",
+    options: { workerType: "thread" },
+    kind: "peer",
+    channel: "thread",
+  },
+  {
+    id: "workerpool-process",
+    label: "workerpool (process)",
+    module: "workerpool",
+    options: { workerType: "process" },
+    kind: "peer",
+    channel: "process",
+  },
+  { id: "poolifier", label: "poolifier FixedThreadPool", module: "poolifier", kind: "peer", channel: "thread" },
+];
+
+/** Subjects of workloads 1-4 per runtime (workload "recycle" has its own pair). */
+const BY_RUNTIME = {
+  node: [
+    "raw-worker",
+    "raw-fork",
+    "raw-ndjson",
+    "mpms-thread",
+    "mpms-thread-prefetch",
+    "mpms-process",
+    "mpms-process-prefetch",
+    "piscina",
+    "piscina-16",
+    "tinypool",
+    "tinypool-process",
+    "workerpool",
+    "workerpool-process",
+    "poolifier",
+  ],
+  bun: ["raw-worker", "mpms-thread", "mpms-thread-prefetch", "raw-bun-ipc", "mpms-bun"],
+  deno: ["raw-worker", "mpms-thread", "mpms-thread-prefetch", "raw-deno-command", "mpms-deno"],
+};
+
+/** metric: the headline number; "lower" = lower is better. */
+export const WORKLOADS = [
+  {
+    id: "echo1",
+    label: "1. echo, 1 in flight",
+    task: "echo",
+    metric: "usPerTask",
+    unit: "µs/round trip",
+    better: "lower",
+  },
+  {
+    id: "echo64",
+    label: "2. echo, 64 in flight",
+    task: "echo",
+    metric: "tasksPerSec",
+    unit: "tasks/s",
+    better: "higher",
+  },
+  {
+    id: "flood",
+    label: "3. 100k submitted at once",
+    task: "echo",
+    metric: "tasksPerSec",
+    unit: "tasks/s",
+    better: "higher",
+  },
+  {
+    id: "cpu1ms",
+    label: "4. 1 ms CPU tasks",
+    task: "cpu1ms",
+    metric: "tasksPerSec",
+    unit: "tasks/s",
+    better: "higher",
+  },
+  {
+    id: "recycle",
+    label: "5. echo 64 in flight, recycling every 1000 tasks",
+    task: "echo",
+    metric: "tasksPerSec",
+    unit: "tasks/s",
+    better: "higher",
+    subjects: ["mpms-thread", "mpms-thread-recycle"],
+  },
+];
+
+const COUNTS = {
+  full: {
+    echo1: { warmup: 2_000, tasks: 20_000 },
+    echo64: { warmup: 5_000, tasks: 100_000 },
+    flood: { warmup: 2_000, tasks: 100_000 },
+    cpu1ms: { warmup: 200, tasks: 4_000 },
+    recycle: { warmup: 5_000, tasks: 100_000 },
+  },
+  quick: {
+    echo1: { warmup: 200, tasks: 1_000 },
+    echo64: { warmup: 500, tasks: 5_000 },
+    flood: { warmup: 200, tasks: 10_000 },
+    cpu1ms: { warmup: 50, tasks: 200 },
+    recycle: { warmup: 500, tasks: 5_000 },
+  },
+};
+
+export const WORKERS = 2;
+
+export function subjectById(id) {
+  const s = SUBJECTS.find((x) => x.id === id);
+  if (!s) throw new Error(`unknown subject ${id}`);
+  return s;
+}
+
+/** The (workload, subject) cells of one runtime; `pick.workloads` / `pick.subjects`: exact ids (empty: all). */
+export function cells(runtime, quick, pick) {
+  const out = [];
+  const recycleOn = runtime === "node";
+  for (const w of WORKLOADS) {
+    if (w.id === "recycle" && !recycleOn) continue;
+    for (const sid of w.subjects ?? BY_RUNTIME[runtime]) {
+      if (pick.workloads.length > 0 && !pick.workloads.includes(w.id)) continue;
+      if (pick.subjects.length > 0 && !pick.subjects.includes(sid)) continue;
+      out.push({ workload: w, subject: subjectById(sid), counts: COUNTS[quick ? "quick" : "full"][w.id] });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,204 @@
+/**
+ * The targets of issue 8 as ratios, evaluated on one run's rows (same run, same machine).
+ * Each is judged on mpms with default options; the best mpms configuration measured is shown too.
+ */
+import { WORKERS } from "./plan.mjs";
+
+function rowOf(rows, workload, subject) {
+  return rows.find((r) => r.workload === workload && r.subject === subject);
+}
+
+function value(row, field = "metric") {
+  if (row?.status !== "ok") return null;
+  return field === "metric" ? row.metric.median : row[field];
+}
+
+function describe(row) {
+  if (!row) return "not run";
+  if (row.status === "skipped") return row.reason;
+  if (row.status !== "ok") return `error: ${String(row.reason).split("\n")[0]}`;
+  return null;
+}
+
+/**
+ * A target: `mine` are the mpms subjects (first = defaults), `against(rows)` gives the reference
+ * {value, label}, `field` the row value compared, `op` ">=" (higher is better) or "<=".
+ */
+const TARGETS = [
+  {
+    runtime: "node",
+    text: "echo, 64 in flight >= 1.3x the fastest peer",
+    workload: "echo64",
+    mine: ["mpms-thread", "mpms-thread-prefetch"],
+    op: ">=",
+    need: 1.3,
+    against: (rows) => fastestPeer(rows, "echo64"),
+  },
+  {
+    runtime: "node",
+    text: "echo, 64 in flight >= 0.6x raw postMessage",
+    workload: "echo64",
+    mine: ["mpms-thread", "mpms-thread-prefetch"],
+    op: ">=",
+    need: 0.6,
+    against: (rows) => ref(rows, "echo64", "raw-worker"),
+  },
+  {
+    runtime: "node",
+    text: "100k at once >= 1.3x the fastest peer",
+    workload: "flood",
+    mine: ["mpms-thread", "mpms-thread-prefetch"],
+    op: ">=",
+    need: 1.3,
+    against: (rows) => fastestPeer(rows, "flood"),
+  },
+  {
+    runtime: "node",
+    text: "100k at once: peak RSS <= 1.2x raw postMessage's",
+    workload: "flood",
+    field: "peakRssMb",
+    mine: ["mpms-thread", "mpms-thread-prefetch"],
+    op: "<=",
+    need: 1.2,
+    against: (rows) => ref(rows, "flood", "raw-worker", "peakRssMb"),
+  },
+  {
+    runtime: "node",
+    text: "1 in flight: round trip <= 1.15x raw postMessage",
+    workload: "echo1",
+    mine: ["mpms-thread", "mpms-thread-prefetch"],
+    op: "<=",
+    need: 1.15,
+    against: (rows) => ref(rows, "echo1", "raw-worker"),
+  },
+  {
+    runtime: "node",
+    text: `1 ms CPU tasks >= 0.95 of ideal (${WORKERS} x 1000/s)`,
+    workload: "cpu1ms",
+    mine: ["mpms-thread", "mpms-thread-prefetch"],
+    op: ">=",
+    need: 0.95,
+    against: () => ({ value: WORKERS * 1000, label: "ideal" }),
+  },
+  {
+    runtime: "node",
+    text: "recycling every 1000 tasks >= 0.9x without",
+    workload: "recycle",
+    mine: ["mpms-thread-recycle"],
+    op: ">=",
+    need: 0.9,
+    against: (rows) => ref(rows, "recycle", "mpms-thread"),
+  },
+  {
+    runtime: "node",
+    text: "process adapter >= 0.6x bare fork JSON IPC (echo 64)",
+    workload: "echo64",
+    mine: ["mpms-process", "mpms-process-prefetch"],
+    op: ">=",
+    need: 0.6,
+    against: (rows) => ref(rows, "echo64", "raw-fork"),
+  },
+  {
+    runtime: "node",
+    text: "process adapter >= 2x tinypool child_process (echo 64)",
+    workload: "echo64",
+    mine: ["mpms-process", "mpms-process-prefetch"],
+    op: ">=",
+    need: 2,
+    against: (rows) => ref(rows, "echo64", "tinypool-process"),
+  },
+  {
+    runtime: "bun",
+    text: "Bun: thread adapter >= 0.5x raw worker_threads (echo 64)",
+    workload: "echo64",
+    mine: ["mpms-thread", "mpms-thread-prefetch"],
+    op: ">=",
+    need: 0.5,
+    against: (rows) => ref(rows, "echo64", "raw-worker"),
+  },
+  {
+    runtime: "bun",
+    text: 'Bun: "bun" adapter >= 0.5x raw Bun.spawn ipc (echo 64; not an issue target, shown for reference)',
+    workload: "echo64",
+    mine: ["mpms-bun"],
+    op: ">=",
+    need: 0.5,
+    info: true,
+    against: (rows) => ref(rows, "echo64", "raw-bun-ipc"),
+  },
+  {
+    runtime: "deno",
+    text: 'Deno: "deno" adapter >= 0.5x raw Deno.Command NDJSON (echo 64)',
+    workload: "echo64",
+    mine: ["mpms-deno"],
+    op: ">=",
+    need: 0.5,
+    against: (rows) => ref(rows, "echo64", "raw-deno-command"),
+  },
+  {
+    runtime: "deno",
+    text: "Deno: thread adapter >= 0.5x raw worker_threads (echo 64; shown for reference)",
+    workload: "echo64",
+    mine: ["mpms-thread", "mpms-thread-prefetch"],
+    op: ">=",
+    need: 0.5,
+    info: true,
+    against: (rows) => ref(rows, "echo64", "raw-worker"),
+  },
+];
+
+function ref(rows, workload, subject, field = "metric") {
+  const row = rowOf(rows, workload, subject);
+  return { value: value(row, field), label: row?.label ?? subject, missing: describe(row) };
+}
+
+function fastestPeer(rows, workload) {
+  let best = { value: null, label: "no peer measured", missing: "no peer measured" };
+  for (const r of rows) {
+    if (r.workload !== workload || r.kind !== "peer" || r.status !== "ok") continue;
+    if (best.value === null || r.metric.median > best.value) best = { value: r.metric.median, label: r.label };
+  }
+  return best;
+}
+
+const r2 = (x) => Math.round(x * 100) / 100;
+
+/** Evaluate the targets of `runtime` on `rows`. */
+export function evaluateTargets(runtime, rows) {
+  const out = [];
+  for (const t of TARGETS) {
+    if (t.runtime !== runtime) continue;
+    const reference = t.against(rows);
+    const field = t.field ?? "metric";
+    const ratios = t.mine.map((id) => {
+      const row = rowOf(rows, t.workload, id);
+      const v = value(row, field);
+      return {
+        subject: id,
+        label: row?.label ?? id,
+        ratio: v === null || reference.value === null ? null : r2(v / reference.value),
+        missing: describe(row),
+      };
+    });
+    const main = ratios[0];
+    const met = main.ratio === null ? null : t.op === ">=" ? main.ratio >= t.need : main.ratio <= t.need;
+    const measured = ratios.filter((r) => r.ratio !== null);
+    const best =
+      measured.length === 0
+        ? null
+        : measured.reduce((a, b) => ((t.op === ">=" ? b.ratio > a.ratio : b.ratio < a.ratio) ? b : a));
+    out.push({
+      text: t.text,
+      info: t.info === true,
+      need: `${t.op} ${t.need}`,
+      reference: reference.label,
+      ratio: main.ratio,
+      best: best && best.subject !== main.subject ? { label: best.label, ratio: best.ratio } : null,
+      met,
+      /** How far from the target, as a fraction of the target (negative: missed). */
+      margin: main.ratio === null ? null : r2(t.op === ">=" ? main.ratio / t.need - 1 : t.need / main.ratio - 1),
+      missing: main.missing ?? reference.missing ?? null,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,219 @@
+#!/usr/bin/env node
+/**
+ * Benchmark driver (issue 8). Runs every (workload, subject) cell of a runtime in a fresh child
+ * process, several repetitions, and writes bench/results/<date>-<runtime>[-quick].json plus
+ * bench/RESULTS.md. See docs/performance.md.
+ *
+ *   node bench/run.mjs [--quick] [--runtime node,bun,deno] [--reps N] [--workloads a,b]
+ *                      [--subjects x,y] [--cpu-prof] [--no-write] [--build]
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { BINARIES, describeEnvironment, loadAverage } from "./lib/env.mjs";
+import { cells, WORKERS } from "./lib/plan.mjs";
+import { groupMembers, sampleGroupRss } from "./lib/proc.mjs";
+import { writeReport } from "./lib/report.mjs";
+import { summarize } from "./lib/stats.mjs";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const RESULTS = new URL("./results/", import.meta.url).pathname;
+
+function parseArgs(argv) {
+  const args = { quick: false, runtimes: ["node"], reps: undefined, workloads: [], subjects: [], write: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new RangeError(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--quick") args.quick = true;
+    else if (a === "--runtime") args.runtimes = value().split(",");
+    else if (a === "--reps") args.reps = Number(value());
+    else if (a === "--workloads") args.workloads = value().split(",");
+    else if (a === "--subjects") args.subjects = value().split(",");
+    else if (a === "--cpu-prof") args.cpuProf = true;
+    else if (a === "--no-write") args.write = false;
+    else if (a === "--build") args.build = true;
+    else throw new RangeError(`unknown argument ${a}`);
+  }
+  for (const r of args.runtimes)
+    if (!BINARIES[r]) throw new RangeError(`--runtime must be node, bun or deno, got ${r}`);
+  args.reps ??= args.quick || args.cpuProf ? 1 : 5;
+  if (!Number.isInteger(args.reps) || args.reps < 1) throw new RangeError(`--reps must be an integer >= 1`);
+  return args;
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".ts")) continue;
+    newest = Math.max(newest, statSync(`${entry.parentPath ?? entry.path}/${entry.name}`).mtimeMs);
+  }
+  return newest;
+}
+
+/** Node measures dist/ (no tsx in the loop): build it when missing, stale, or asked to. */
+function ensureDist(force) {
+  const dist = `${ROOT}dist/mod.js`;
+  const sources = Math.max(
+    newestMtime(`${ROOT}src`),
+    newestMtime(`${ROOT}runtimes`),
+    statSync(`${ROOT}mod.ts`).mtimeMs,
+  );
+  const reason = force
+    ? "--build"
+    : !existsSync(dist)
+      ? "dist/ is missing"
+      : statSync(dist).mtimeMs < sources
+        ? "dist/ is older than the sources"
+        : null;
+  if (reason === null) return { built: false };
+  console.error(`building dist (${reason}) ...`);
+  // tsc over the existing dist (no rm -rf): other users of dist/ never see it vanish.
+  const r = spawnSync(`${ROOT}node_modules/.bin/tsc`, ["-p", "tsconfig.json"], { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) console.error("tsc reported errors; measuring what it emitted");
+  return { built: true, reason, tscStatus: r.status };
+}
+
+function childCommand(runtime, spec, cpuProfDir) {
+  const child = `${ROOT}bench/child.mjs`;
+  const json = JSON.stringify(spec);
+  if (runtime === "node") {
+    const prof = cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfDir] : [];
+    return [BINARIES.node, [...prof, child, json]];
+  }
+  if (runtime === "bun") return [BINARIES.bun, [child, json]];
+  return [BINARIES.deno, ["run", "-A", child, json]];
+}
+
+/** Run one cell once in a fresh process group; never leaves a process behind. */
+function runOnce(runtime, cell, timeoutMs, cpuProfDir) {
+  const spec = {
+    module: cell.subject.module,
+    options: cell.subject.options,
+    workload: cell.workload.id,
+    task: cell.workload.task,
+    workers: WORKERS,
+    counts: cell.counts,
+  };
+  const [file, args] = childCommand(runtime, spec, cpuProfDir);
+  return new Promise((resolve) => {
+    const load1 = loadAverage()[0];
+    const child = spawn(file, args, { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const stopSampling = sampleGroupRss(child.pid);
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => (out += d));
+    child.stderr.setEncoding("utf8").on("data", (d) => (err += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    }, timeoutMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const peakTree = stopSampling();
+      // Anything of ours still in the group is a leak of the subject: record it, then kill it.
+      const leftover = groupMembers(child.pid);
+      if (leftover.length > 0) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {}
+      }
+      const line = out.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
+      let result = line
+        ? JSON.parse(line.slice("BENCH_RESULT ".length))
+        : {
+            status: "error",
+            reason: timedOut ? `timed out after ${timeoutMs} ms` : `exit ${code ?? signal}, no result`,
+          };
+      if (result.status === "error" && err.trim()) result.reason += `\nstderr: ${err.trim().slice(-1500)}`;
+      result = { ...result, peakTreeRssMb: peakTree / 2 ** 20, leftoverProcesses: leftover.length, load1 };
+      resolve(result);
+    });
+  });
+}
+
+async function runRuntime(runtime, args) {
+  const list = cells(runtime, args.quick, args);
+  const env = describeEnvironment(runtime);
+  const loadStart = loadAverage();
+  const startedAt = new Date();
+  const command = `node bench/run.mjs ${process.argv.slice(2).join(" ")}`.trim();
+  console.error(
+    `\n== ${runtime} ${env.runtimeVersion}: ${list.length} cells x ${args.reps} reps, load ${loadStart.join(" ")}`,
+  );
+  const timeoutMs = args.quick ? 60_000 : 300_000;
+  const cpuProfDir =
+    args.cpuProf && runtime === "node"
+      ? `${RESULTS}profiles/${startedAt.toISOString().replace(/[:.]/g, "-")}`
+      : undefined;
+  const reps = new Map(list.map((c) => [`${c.workload.id}/${c.subject.id}`, []]));
+  // Repetitions outermost: a load change on the machine then hits every subject alike.
+  for (let rep = 0; rep < args.reps; rep++) {
+    for (const cell of list) {
+      const key = `${cell.workload.id}/${cell.subject.id}`;
+      const dir = cpuProfDir ? `${cpuProfDir}/${cell.workload.id}-${cell.subject.id}` : undefined;
+      const r = await runOnce(runtime, cell, timeoutMs, dir);
+      reps.get(key).push(r);
+      const m = r[cell.workload.metric];
+      const shown =
+        r.status === "ok"
+          ? `${Math.round(m * 10) / 10} ${cell.workload.unit}`
+          : `${r.status}: ${r.reason.split("\n")[0]}`;
+      console.error(`  [${rep + 1}/${args.reps}] ${key.padEnd(38)} ${shown}`);
+    }
+  }
+  const rows = list.map((cell) => summarize(cell, reps.get(`${cell.workload.id}/${cell.subject.id}`)));
+  return {
+    meta: {
+      ...env,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      quick: args.quick,
+      reps: args.reps,
+      workers: WORKERS,
+      command,
+      loadAverageStart: loadStart,
+      loadAverageEnd: loadAverage(),
+      cpuProfDir,
+    },
+    rows,
+  };
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const t0 = performance.now();
+  const build = ensureDist(args.build);
+  mkdirSync(RESULTS, { recursive: true });
+  const failures = [];
+  for (const runtime of args.runtimes) {
+    const result = await runRuntime(runtime, args);
+    result.meta.build = build;
+    for (const row of result.rows) {
+      if (row.status === "error" || row.leftoverProcesses > 0)
+        failures.push(`${runtime} ${row.workload}/${row.subject}`);
+    }
+    if (!args.write) continue;
+    const date = result.meta.startedAt.slice(0, 10);
+    const file = `${RESULTS}${date}-${runtime}${args.quick ? "-quick" : ""}.json`;
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    console.error(`wrote ${file.slice(ROOT.length)}`);
+  }
+  if (args.write) console.error(`wrote ${writeReport(RESULTS, `${ROOT}bench/RESULTS.md`).slice(ROOT.length)}`);
+  console.error(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  // A failing or leaking cell fails the run (CI runs --quick to keep the suite working).
+  if (failures.length > 0) {
+    console.error(`failed or left processes behind: ${failures.join(", ")}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,17 @@
+/**
+ * The task module shared by mpms, piscina and tinypool: the default export echoes its input,
+ * `cpu1ms` busy-loops for ~1 ms of wall time and then echoes.
+ */
+export default function echo(input) {
+  return input;
+}
+
+export function cpu1ms(input) {
+  const end = performance.now() + 1;
+  while (performance.now() < end) {
+    // busy on purpose: the workload measures per-task overhead against 1 ms of CPU
+  }
+  return input;
+}
+
+export const tasks = { echo, cpu1ms };
