@@ -12,12 +12,16 @@ export function fixture(name: string): URL {
 
 /**
  * Adapters that run on this host runtime. A new adapter gets the whole conformance suite by
- * adding one line here.
+ * adding it here. MPMS_TEST_ADAPTERS (comma-separated) narrows the list, e.g. "deno".
  */
-export const adapters: string[] = [
-  "thread",
-  ...(process.env.MPMS_TEST_ADAPTERS ?? "").split(",").filter((name) => name !== ""),
-];
+export const adapters: string[] = ((): string[] => {
+  const all = ["thread", "process", ...(runtime === "bun" ? ["bun"] : []), ...(runtime === "deno" ? ["deno"] : [])];
+  const only = (process.env.MPMS_TEST_ADAPTERS ?? "").split(",").filter((name) => name !== "");
+  return only.length > 0 ? all.filter((name) => only.includes(name)) : all;
+})();
+
+/** The adapters of {@link adapters} whose workers are child processes. */
+export const processAdapters: string[] = adapters.filter((name) => name !== "thread");
 
 /** Pids of every live descendant process of this test process (Linux /proc). */
 export function childPids(root = process.pid): number[] {

@@ -1,0 +1,112 @@
+/**
+ * Exit bookkeeping shared by the process adapters: report a child's exit exactly once, after its
+ * channel delivered every message, and stop a child with SIGTERM → SIGKILL escalation.
+ */
+import type { WorkerExit } from "../src/adapter.ts";
+
+/** How long to wait, after the exit, for the channel to report that it closed. */
+const DRAIN_LIMIT_MS = 1_000;
+
+/**
+ * Reports the exit once both the process has exited and its channel has closed (so no message is
+ * still on its way). If the channel never says so (a grandchild holding the pipe, a runtime that
+ * does not report it), the exit is reported {@link DRAIN_LIMIT_MS} after the process ended.
+ */
+export class ExitGate {
+  private exit: WorkerExit | undefined;
+  private closed = false;
+  private reported = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** An error to attach to the exit (the child's uncaught error, a spawn failure). */
+  error: unknown;
+
+  constructor(private readonly report: (exit: WorkerExit) => void) {}
+
+  /** True once the process has ended (its pid may be reused: send it no more signals). */
+  get ended(): boolean {
+    return this.exit !== undefined;
+  }
+
+  /** True once the exit was reported: no message may be delivered any more. */
+  get done(): boolean {
+    return this.reported;
+  }
+
+  /** The process ended (a signal wins over the code some runtimes also give, e.g. 137). */
+  exited(code: number | null, signal: string | null): void {
+    if (this.exit) return;
+    this.exit = { code: signal === null ? code : null, signal };
+    if (this.closed) this.fire();
+    else this.timer = setTimeout(() => this.fire(), DRAIN_LIMIT_MS);
+  }
+
+  /** The channel closed: every message the child sent has been delivered. */
+  channelClosed(): void {
+    this.closed = true;
+    if (this.exit) this.fire();
+  }
+
+  /** The child could not be started at all. */
+  failed(error: unknown): void {
+    this.error ??= error;
+    this.exit ??= { code: null, signal: null };
+    this.fire();
+  }
+
+  private fire(): void {
+    if (this.reported || !this.exit) return;
+    this.reported = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    const exit = this.exit;
+    this.report(this.error === undefined ? exit : { ...exit, error: this.error });
+  }
+}
+
+/** Signals the escalation uses. */
+export type StopSignal = "SIGTERM" | "SIGKILL";
+
+/**
+ * `kill(graceMs)` for a child: SIGTERM now and SIGKILL after `graceMs`, or SIGKILL at once for 0.
+ * A later call can only make it harsher (kill(0) after kill(500) sends SIGKILL now).
+ */
+export class Killer {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private killed = false;
+
+  constructor(
+    private readonly signal: (signal: StopSignal) => void,
+    private readonly isDone: () => boolean,
+  ) {}
+
+  kill(graceMs = 0): void {
+    if (this.isDone() || this.killed) return;
+    if (graceMs <= 0) {
+      this.killed = true;
+      this.cancel();
+      this.send("SIGKILL");
+      return;
+    }
+    if (this.timer !== undefined) return;
+    this.send("SIGTERM");
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.isDone()) return;
+      this.killed = true;
+      this.send("SIGKILL");
+    }, graceMs);
+  }
+
+  /** The child is gone: no escalation (its pid may be reused). */
+  cancel(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private send(signal: StopSignal): void {
+    try {
+      this.signal(signal);
+    } catch {
+      // already gone (ESRCH): the exit is on its way
+    }
+  }
+}

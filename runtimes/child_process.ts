@@ -1,0 +1,78 @@
+/**
+ * `adapter: "process"`: one child process per worker through node:child_process, with an IPC
+ * channel carrying strict-JSON text. Works from a Node, Bun or Deno host, and with any of the
+ * three as the child runtime. Signals go through process.kill(pid): Deno's ChildProcess.kill()
+ * ignores every call after the first and cuts the IPC channel at once.
+ */
+import { spawn } from "node:child_process";
+import type { Adapter, AdapterOptions, SpawnRequest, WorkerHandle } from "../src/adapter.ts";
+import type { FromWorker, ToWorker } from "../src/protocol.ts";
+import { fromWireError } from "../src/wire_error.ts";
+import { childCommand, childEnv } from "./child_command.ts";
+import { ExitGate, Killer } from "./child_exit.ts";
+import { type ChildNotice, decodeJson, encodeJson, isNotice } from "./json_wire.ts";
+
+const ENTRY = new URL(`./ipc_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+
+const ignoreSendError = (): void => {};
+
+export default function processAdapter(options: AdapterOptions): Adapter {
+  const command = childCommand(options, ENTRY);
+  const env = childEnv(options);
+  return {
+    name: "process",
+    canKillBusy: true,
+    isolated: true,
+    spawn(request: SpawnRequest): WorkerHandle {
+      const child = spawn(command.execPath, command.args, {
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+        serialization: "json",
+        // Own process group: a terminal's Ctrl-C reaches the host only, which then drains the
+        // pool. The child still dies with the host: it exits when the IPC channel closes.
+        detached: true,
+        env,
+        cwd: options.cwd,
+        windowsHide: true,
+      });
+      const gate = new ExitGate(request.onExit);
+      const pid = child.pid ?? null;
+      const killer = new Killer(
+        (signal) => process.kill(pid as number, signal),
+        () => pid === null || gate.ended,
+      );
+      child.on("message", (text: string) => {
+        if (gate.done) return;
+        if (isNotice(text)) gate.error = fromWireError(decodeJson<ChildNotice>(text).fatal);
+        else request.onMessages(decodeJson<FromWorker[]>(text));
+      });
+      child.on("exit", (code, signal) => {
+        killer.cancel();
+        gate.exited(code, signal);
+      });
+      // "close" follows the last message on every host (Deno's "disconnect" is not reliable).
+      child.on("close", (code, signal) => {
+        gate.exited(code, signal);
+        gate.channelClosed();
+      });
+      child.on("error", (error) => {
+        if (pid === null) gate.failed(error); // could not spawn: there is no exit to wait for
+      });
+      return {
+        pid,
+        threadId: null,
+        send(batch: ToWorker[]) {
+          const text = encodeJson(batch); // throws, sending nothing, when the batch is not JSON
+          if (!child.connected) return; // exiting: the exit report follows
+          try {
+            child.send(text, ignoreSendError);
+          } catch {
+            // the channel closed under us: same as above
+          }
+        },
+        kill(graceMs = 0) {
+          killer.kill(graceMs);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * `adapter: "deno"` (Deno hosts only): one Deno child per worker through Deno.Command, talking
+ * newline-delimited strict JSON over its stdin/stdout (Deno has no IPC of its own, and this is its
+ * fastest channel; its kill() and exit status are also right where node:child_process's are not).
+ * The child's own stdout output is passed through to the host's stdout, line by line.
+ */
+import type { Adapter, AdapterOptions, SpawnRequest, WorkerHandle } from "../src/adapter.ts";
+import type { FromWorker, ToWorker } from "../src/protocol.ts";
+import { fromWireError } from "../src/wire_error.ts";
+import { childCommand, childEnv } from "./child_command.ts";
+import { ExitGate, Killer } from "./child_exit.ts";
+import { type ChildNotice, decodeJson, encodeJson, isNotice } from "./json_wire.ts";
+import { FRAME, LineReader, type SyncWriter, writeAllSync } from "./ndjson.ts";
+
+const ENTRY = new URL(`./deno_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+
+/** The part of the Deno namespace this adapter uses (the package is typed for Node only). */
+interface DenoChild {
+  readonly pid: number;
+  readonly stdin: WritableStream<Uint8Array>;
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly status: Promise<{ code: number; signal: string | null }>;
+  kill(signal?: string): void;
+}
+interface DenoApi {
+  Command: new (
+    path: string,
+    options: {
+      args: string[];
+      cwd?: string;
+      env?: Record<string, string>;
+      stdin: "piped";
+      stdout: "piped";
+      stderr: "inherit";
+      detached: boolean;
+    },
+  ) => { spawn(): DenoChild };
+  stdout: SyncWriter;
+}
+
+export default function denoAdapter(options: AdapterOptions): Adapter {
+  const deno = (globalThis as { Deno?: DenoApi }).Deno;
+  if (!deno) throw new Error('mpms: adapter "deno" needs a Deno host; use adapter "process" on this runtime');
+  const command = childCommand(options, ENTRY);
+  if (command.runtime !== "deno") {
+    throw new RangeError(
+      `mpms: adapter "deno" runs Deno children, but execPath is ${JSON.stringify(command.execPath)}`,
+    );
+  }
+  const env = childEnv(options);
+  const encoder = new TextEncoder();
+  /** The child's own output goes where it would have gone without mpms. */
+  const passThrough = (text: string): void => {
+    try {
+      writeAllSync(deno.stdout, encoder.encode(text));
+    } catch {
+      // the host's stdout is closed: drop it
+    }
+  };
+  return {
+    name: "deno",
+    canKillBusy: true,
+    isolated: true,
+    spawn(request: SpawnRequest): WorkerHandle {
+      const child = new deno.Command(command.execPath, {
+        args: command.args,
+        cwd: options.cwd,
+        env,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "inherit",
+        // Own process group (Ctrl-C reaches the host only); the child exits when stdin closes.
+        detached: true,
+      }).spawn();
+      const writer = child.stdin.getWriter();
+      const gate = new ExitGate((exit) => {
+        reader.cancel();
+        writer.close().catch(() => {});
+        request.onExit(exit);
+      });
+      const killer = new Killer(
+        (signal) => child.kill(signal),
+        () => gate.ended,
+      );
+      const onLine = (line: string): void => {
+        const at = line.indexOf(FRAME);
+        if (at === -1) {
+          passThrough(`${line}\n`);
+          return;
+        }
+        if (at > 0) passThrough(line.slice(0, at)); // the user's unterminated output
+        if (gate.done) return;
+        const text = line.slice(at + FRAME.length);
+        let message: unknown;
+        try {
+          message = decodeJson(text);
+        } catch {
+          passThrough(`${line}\n`); // not ours after all
+          return;
+        }
+        if (isNotice(text)) gate.error = fromWireError((message as ChildNotice).fatal);
+        else request.onMessages(message as FromWorker[]);
+      };
+      const reader = new LineReader(child.stdout, onLine);
+      void reader.done.then(() => gate.channelClosed());
+      void child.status.then((status) => {
+        killer.cancel();
+        gate.exited(status.code, status.signal);
+      });
+      return {
+        pid: child.pid,
+        threadId: null,
+        send(batch: ToWorker[]) {
+          const line = `${encodeJson(batch)}\n`; // throws, sending nothing, when the batch is not JSON
+          if (gate.ended) return;
+          writer.write(encoder.encode(line)).catch(() => {}); // fails only once the child is gone
+        },
+        kill(graceMs = 0) {
+          killer.kill(graceMs);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Entry of a child worker of the `deno` adapter: protocol batches as strict-JSON lines, read from
+ * stdin and written to stdout behind the {@link FRAME} mark (so `console.log` in a task cannot
+ * corrupt the channel). Writes are synchronous: nothing is pending when the child exits.
+ * Usage: deno run <permissions> deno_entry.ts <task module URL>
+ */
+import type { FromWorker, ToWorker } from "../src/protocol.ts";
+import { toWireError } from "../src/wire_error.ts";
+import { runWorker } from "../src/worker/run_worker.ts";
+import { type ChildNotice, decodeJson, encodeJson } from "./json_wire.ts";
+import { FRAME, LineReader, type SyncWriter, writeAllSync } from "./ndjson.ts";
+
+/** The part of the Deno namespace this entry uses. */
+interface DenoApi {
+  stdin: { readable: ReadableStream<Uint8Array> };
+  stdout: SyncWriter;
+  exit(code: number): never;
+  memoryUsage(): { rss: number };
+}
+const deno = (globalThis as unknown as { Deno?: DenoApi }).Deno;
+if (!deno) throw new Error("mpms: the deno entry runs on Deno only");
+const host: DenoApi = deno;
+
+const encoder = new TextEncoder();
+
+function transmit(text: string): void {
+  try {
+    writeAllSync(host.stdout, encoder.encode(`${FRAME}${text}\n`));
+  } catch {
+    host.exit(0); // stdout is closed: the parent is gone
+  }
+}
+
+/** An uncaught error ends the child, as it would by default, but the parent learns what it was. */
+function fatal(error: unknown): void {
+  console.error(error);
+  const notice: ChildNotice = { fatal: toWireError(error) };
+  try {
+    transmit(encodeJson(notice));
+  } catch {
+    // the error itself cannot be encoded: the exit code still tells
+  }
+  host.exit(1);
+}
+addEventListener("error", (event) => {
+  event.preventDefault();
+  fatal((event as ErrorEvent).error);
+});
+addEventListener("unhandledrejection", (event) => {
+  event.preventDefault();
+  fatal((event as PromiseRejectionEvent).reason);
+});
+
+runWorker({
+  send(batch: FromWorker[]) {
+    transmit(encodeJson(batch)); // throws before writing when the batch is not JSON
+  },
+  listen(handler) {
+    const reader = new LineReader(host.stdin.readable, (line) => {
+      if (line !== "") handler(decodeJson<ToWorker[]>(line));
+    });
+    // stdin closed: the parent is gone (even SIGKILLed) or done with us. No orphans.
+    void reader.done.then(() => host.exit(0));
+  },
+  memory: () => host.memoryUsage().rss,
+  exit: (code) => host.exit(code),
+});
