@@ -12,6 +12,7 @@
  * @module
  */
 import "./runtimes/builtin.ts";
+import "./runtimes/signals.ts";
 
 export type { Adapter, AdapterFactory, AdapterOptions, SpawnRequest, WorkerExit, WorkerHandle } from "./src/adapter.ts";
 export { adapterNames, registerAdapter } from "./src/adapter.ts";
@@ -40,6 +41,20 @@ export type { PoolOptions } from "./src/options.ts";
 export type { ErrorOutcome, OkOutcome, Outcome } from "./src/outcome.ts";
 export { type CloseOptions, type MapOptions, Pool, type SubmitOptions } from "./src/pool.ts";
 export type { FromWorker, ToWorker, WorkerConfig } from "./src/protocol.ts";
+export { Shutdown, type ShutdownState } from "./src/shutdown.ts";
+export type { Closable } from "./src/shutdown_closable.ts";
+export type { ShutdownHost } from "./src/shutdown_host.ts";
+export {
+  DEFAULT_PHASES,
+  type ExitCodeOption,
+  type HookOptions,
+  type PhaseOptions,
+  type ShutdownLogger,
+  type ShutdownOptions,
+  type ShutdownSignalName,
+} from "./src/shutdown_options.ts";
+export type { HookContext, HookFn } from "./src/shutdown_phase.ts";
+export type { HookReport, HookStatus, PhaseReport, ShutdownReport } from "./src/shutdown_report.ts";
 export type { PoolState, PoolStats, WorkerState, WorkerStats } from "./src/stats.ts";
 export type { TaskContext, WorkerContext, WorkerEndpoint } from "./src/worker/run_worker.ts";
 export { runWorker } from "./src/worker/run_worker.ts";

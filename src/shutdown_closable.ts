@@ -1,0 +1,64 @@
+/**
+ * Hooks made from objects: a Pool closes gracefully within the hook's time and is destroyed when
+ * the hook is cut; anything else with close() and/or destroy() is closed, and destroyed if cut.
+ */
+import { Pool } from "./pool.ts";
+import type { HookFn } from "./shutdown_phase.ts";
+
+/** Anything `shutdown.add(target)` accepts: it has close(), destroy(), or both. */
+export interface Closable {
+  close?(): unknown;
+  destroy?(): unknown;
+}
+
+/**
+ * Part of the pool's time kept back so destroy() (killing what is left) still fits in the hook's
+ * budget: a tenth of the budget, at most this many ms.
+ */
+const POOL_DESTROY_RESERVE = 250;
+
+export function isClosable(value: unknown): value is Closable {
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
+  const v = value as Closable;
+  return typeof v.close === "function" || typeof v.destroy === "function";
+}
+
+/** The default hook name of an object: "pool" for a Pool, else its class name in lower case. */
+export function closableName(target: Closable): string {
+  if (target instanceof Pool) return "pool";
+  const ctor = (target as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof ctor === "string" && ctor !== "" && ctor !== "Object" ? ctor.toLowerCase() : "resource";
+}
+
+/** A hook that closes `target` within its budget and destroys it when cut. */
+export function closableHook(target: Closable): HookFn {
+  if (target instanceof Pool) {
+    return async (signal, context) => {
+      const destroy = (): void => void target.destroy().catch(() => {});
+      signal.addEventListener("abort", destroy, { once: true });
+      try {
+        const left = context.timeLeft();
+        await target.close({ timeout: Math.max(0, left - Math.min(POOL_DESTROY_RESERVE, left / 10)) });
+      } finally {
+        signal.removeEventListener("abort", destroy);
+      }
+    };
+  }
+  return async (signal) => {
+    const destroy = target.destroy;
+    const onAbort = (): void => {
+      try {
+        void Promise.resolve(destroy?.call(target)).catch(() => {});
+      } catch {
+        // destroy() threw synchronously: the hook is already reported as cut
+      }
+    };
+    if (typeof target.close !== "function") return await destroy?.call(target);
+    if (typeof destroy === "function") signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      await target.close();
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * The seam between the shutdown coordinator (runtime-agnostic) and the process it runs in:
+ * signals, exit, stdio flushing and environment variables. runtimes/signals.ts registers the
+ * implementation for Deno, Bun and Node; tests may pass their own to `new Shutdown(options, host)`.
+ */
+
+/** What the coordinator needs from the runtime. */
+export interface ShutdownHost {
+  /** Install `onSignal` for each signal; returns a function that removes them again. */
+  listen(signals: readonly string[], onSignal: (signal: string) => void): () => void;
+  /** End the process with `code`. */
+  exit(code: number): void;
+  /** Resolve once stdout and stderr have been handed to the OS (bounded by the host). */
+  flush(): Promise<void>;
+  /** An environment variable, or undefined when unset or not readable (Deno without --allow-env). */
+  env(name: string): string | undefined;
+}
+
+let registered: ShutdownHost | undefined;
+
+/** Set the host used by every `new Shutdown()` that is not given one. */
+export function registerShutdownHost(host: ShutdownHost): void {
+  registered = host;
+}
+
+/** The registered host; throws when none is (the module was imported without mpms's entry). */
+export function shutdownHost(): ShutdownHost {
+  if (registered === undefined) {
+    throw new Error('mpms: no shutdown host is registered; import Shutdown from "mpms" (mod.ts)');
+  }
+  return registered;
+}

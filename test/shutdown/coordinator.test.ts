@@ -1,0 +1,394 @@
+/**
+ * The shutdown coordinator in-process, with a fake host (no real signals or exits): phases,
+ * budgets, the global deadline, force, debounce, idempotency, reports, options (behaviours
+ * 22-24). Real processes and signals are in signals.test.ts.
+ */
+import { describe, expect, it } from "vitest";
+import { type HookContext, Shutdown } from "../../mod.ts";
+import { fakeHost, lines, sleep } from "./fake_host.ts";
+
+const quiet = { logger: false as const, exit: false };
+
+describe("phases", () => {
+  it("runs phases in order (custom ones between), hooks of one phase concurrently", async () => {
+    const order: string[] = [];
+    const s = new Shutdown(
+      { ...quiet, phases: ["drain", "workers", "queues", "clients", "storage", "final"] },
+      fakeHost(),
+    );
+    const hook = (name: string, ms: number) => async () => {
+      order.push(`start ${name}`);
+      await sleep(ms);
+      order.push(`end ${name}`);
+    };
+    s.add("db", hook("db", 10), { phase: "storage" });
+    s.add("a", hook("a", 120), { phase: "drain" });
+    s.add("b", hook("b", 120), { phase: "drain" });
+    s.add("q", hook("q", 10), { phase: "queues" });
+    s.add("log", hook("log", 10), { phase: "final" });
+    const t0 = performance.now();
+    const report = await s.run();
+    const ms = performance.now() - t0;
+    expect(order).toEqual([
+      "start a",
+      "start b",
+      "end a",
+      "end b",
+      "start q",
+      "end q",
+      "start db",
+      "end db",
+      "start log",
+      "end log",
+    ]);
+    expect(ms).toBeLessThan(400); // a and b overlapped (sequential would be >= 270)
+    expect(report.ok).toBe(true);
+    expect(report.forced).toBe(false);
+    expect(report.exitCode).toBe(0);
+    expect(report.phases.map((p) => [p.name, p.status])).toEqual([
+      ["drain", "ok"],
+      ["workers", "ok"],
+      ["queues", "ok"],
+      ["clients", "ok"],
+      ["storage", "ok"],
+      ["final", "ok"],
+    ]);
+    const drain = report.phases[0];
+    expect(drain?.hooks.map((h) => h.name)).toEqual(["a", "b"]);
+    expect(drain?.hooks[0]?.ms).toBeGreaterThanOrEqual(100);
+  });
+
+  it("a hook that throws or hangs is reported and does not stop later phases", async () => {
+    const host = fakeHost();
+    const { logger, out } = lines();
+    const s = new Shutdown({ logger, timeout: 5_000, forcedExitCode: 3 }, host);
+    const seen: string[] = [];
+    let hangSignal: AbortSignal | undefined;
+    s.add(
+      "sync-throw",
+      () => {
+        throw new Error("boom");
+      },
+      { phase: "drain" },
+    );
+    s.add("async-reject", async () => Promise.reject(new TypeError("bad")), { phase: "drain" });
+    s.add("ok", () => seen.push("drain ok"), { phase: "drain" });
+    s.add(
+      "hang",
+      (signal) => {
+        hangSignal = signal;
+        return new Promise(() => {});
+      },
+      { phase: "workers", timeout: 150 },
+    );
+    s.add("after", () => seen.push("clients ran"), { phase: "clients" });
+    s.add("last", () => seen.push("final ran"), { phase: "final" });
+    const t0 = performance.now();
+    const report = await s.run("test");
+    const ms = performance.now() - t0;
+    expect(seen).toEqual(["drain ok", "clients ran", "final ran"]);
+    expect(ms).toBeGreaterThanOrEqual(140);
+    expect(ms).toBeLessThan(1_000);
+    const [drain, workers] = report.phases;
+    expect(drain?.status).toBe("error");
+    expect(drain?.hooks.map((h) => h.status)).toEqual(["error", "error", "ok"]);
+    expect((drain?.hooks[0]?.error as Error).message).toBe("boom");
+    expect((drain?.hooks[1]?.error as Error).name).toBe("TypeError");
+    expect(workers?.status).toBe("timeout");
+    expect(workers?.hooks[0]?.ms).toBeGreaterThanOrEqual(140);
+    expect(hangSignal?.aborted).toBe(true);
+    expect((hangSignal?.reason as DOMException).name).toBe("TimeoutError");
+    expect(report.ok).toBe(false);
+    expect(report.forced).toBe(false);
+    expect(report.running).toEqual(["workers/hang"]);
+    expect(report.exitCode).toBe(3);
+    expect(host.exits).toEqual([3]);
+    const summary = out.at(-1) as string;
+    expect(summary).toContain("timed out: workers/hang");
+    expect(summary).toContain("failed: drain/sync-throw, drain/async-reject");
+    expect(summary).toContain("exit code 3");
+    // one line to start, one per phase, one summary
+    expect(out.filter((l) => l.includes("phase ")).length).toBe(5);
+  });
+
+  it("each hook gets min(its timeout, the phase timeout, time left of the deadline)", async () => {
+    const s = new Shutdown(
+      { ...quiet, timeout: 1_000, phases: ["drain", { name: "workers", timeout: 300 }, "clients", "storage", "final"] },
+      fakeHost(),
+    );
+    const budgets: Record<string, number> = {};
+    const record = (signal: AbortSignal, ctx: HookContext): Promise<void> => {
+      budgets[ctx.name] = ctx.timeLeft();
+      return new Promise((resolve) => signal.addEventListener("abort", () => resolve()));
+    };
+    s.add("own", record, { phase: "drain", timeout: 100 });
+    s.add("phase", record, { phase: "workers", timeout: 5_000 });
+    s.add("global", record, { phase: "clients" });
+    const t0 = performance.now();
+    const report = await s.run();
+    const ms = performance.now() - t0;
+    expect(budgets.own).toBeGreaterThan(90);
+    expect(budgets.own).toBeLessThanOrEqual(100);
+    expect(budgets.phase).toBeGreaterThan(290);
+    expect(budgets.phase).toBeLessThanOrEqual(300);
+    // 1000 - 100 - 300 left for the last one
+    expect(budgets.global).toBeGreaterThan(500);
+    expect(budgets.global).toBeLessThanOrEqual(610);
+    expect(ms).toBeGreaterThanOrEqual(990);
+    expect(ms).toBeLessThan(1_300);
+    expect(report.forced).toBe(true);
+    expect(report.forcedBy).toBe("deadline");
+    expect(report.phases.map((p) => p.status)).toEqual(["timeout", "timeout", "timeout", "skipped", "skipped"]);
+  });
+
+  it("the global deadline skips later phases and their hooks", async () => {
+    const s = new Shutdown({ ...quiet, timeout: 200 }, fakeHost());
+    let storageRan = false;
+    s.add("slow", () => new Promise(() => {}), { phase: "drain" });
+    s.add("db", () => void (storageRan = true), { phase: "storage" });
+    const report = await s.run();
+    expect(storageRan).toBe(false);
+    expect(report.forcedBy).toBe("deadline");
+    expect(report.ms).toBeLessThan(500);
+    expect(report.phases.find((p) => p.name === "storage")?.hooks).toEqual([
+      { name: "db", phase: "storage", status: "skipped", ms: 0 },
+    ]);
+  });
+});
+
+describe("runs and signals", () => {
+  it("24: concurrent run() callers share one run; hooks run once", async () => {
+    const s = new Shutdown(quiet, fakeHost());
+    let calls = 0;
+    s.add("once", async () => {
+      calls++;
+      await sleep(50);
+    });
+    const [a, b] = await Promise.all([s.run("one"), s.run("two")]);
+    const c = await s.run("three");
+    expect(calls).toBe(1);
+    expect(a).toBe(b);
+    expect(c).toBe(a);
+    expect(a.reason).toBe("one");
+  });
+
+  it("22: a signal fails readiness at once; the shutdown signal fires when the phases begin (after delay)", async () => {
+    const host = fakeHost();
+    const s = new Shutdown({ ...quiet, delay: 150 }, host);
+    let hookAt = 0;
+    s.add("h", () => void (hookAt = performance.now()), { phase: "drain" });
+    s.listen();
+    expect(host.installed().sort()).toEqual(["SIGINT", "SIGTERM"]);
+    expect(s.ready).toBe(true);
+    const t0 = performance.now();
+    host.send("SIGTERM");
+    expect(s.ready).toBe(false);
+    expect(s.state).toBe("delaying");
+    expect(s.signal.aborted).toBe(false);
+    expect(s.timeLeft()).toBeGreaterThan(29_000);
+    await new Promise<void>((r) => s.signal.addEventListener("abort", () => r()));
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
+    const report = await s.run();
+    expect(report.reason).toBe("SIGTERM");
+    expect(hookAt - t0).toBeGreaterThanOrEqual(140);
+    expect(host.installed()).toEqual([]); // exit: false uninstalls once done
+  });
+
+  it("23: a second signal forces: running hooks are cut, later phases skipped, exit code forced", async () => {
+    const host = fakeHost();
+    const { logger, out } = lines();
+    const s = new Shutdown({ logger, forcedExitCode: 7 }, host);
+    let cut: unknown;
+    s.add("slow", (signal) => new Promise((r) => signal.addEventListener("abort", () => r((cut = signal.reason)))), {
+      phase: "drain",
+    });
+    let later = false;
+    s.add("later", () => void (later = true), { phase: "final" });
+    s.listen();
+    host.send("SIGINT");
+    await sleep(10);
+    host.send("SIGINT"); // within the debounce: the same Ctrl+C reaching us twice
+    await sleep(150);
+    expect(s.state).toBe("running");
+    const t0 = performance.now();
+    host.send("SIGINT");
+    const report = await s.run();
+    expect(performance.now() - t0).toBeLessThan(50);
+    expect(report.forced).toBe(true);
+    expect(report.forcedBy).toBe("signal");
+    expect(report.exitCode).toBe(7);
+    expect(host.exits).toEqual([7]);
+    expect((cut as DOMException).name).toBe("AbortError");
+    expect(later).toBe(false);
+    expect(report.phases[0]?.hooks[0]?.status).toBe("timeout");
+    expect(report.phases.at(-1)?.hooks[0]?.status).toBe("skipped");
+    expect(out.some((l) => l.includes("SIGINT ignored (within 100 ms"))).toBe(true);
+    expect(out.at(-1)).toContain("forced by a second signal");
+    expect(out.at(-1)).toContain("skipped: final/later");
+    await sleep(200); // the force backstop must not exit a second time
+    expect(host.exits).toEqual([7]);
+  });
+
+  it("a second signal during the delay forces too; forceOnSecondSignal: false ignores it", async () => {
+    const host = fakeHost();
+    const s = new Shutdown({ ...quiet, delay: 5_000 }, host);
+    s.listen();
+    host.send("SIGTERM");
+    await sleep(120);
+    host.send("SIGTERM");
+    const report = await s.run();
+    expect(report.forcedBy).toBe("signal");
+    expect(report.ms).toBeLessThan(300);
+
+    const host2 = fakeHost();
+    const s2 = new Shutdown({ ...quiet, forceOnSecondSignal: false }, host2);
+    s2.add("short", () => sleep(250), { phase: "drain" });
+    s2.listen();
+    host2.send("SIGTERM");
+    await sleep(120);
+    host2.send("SIGTERM");
+    const r2 = await s2.run();
+    expect(r2.forced).toBe(false);
+    expect(r2.ok).toBe(true);
+  });
+
+  it("a signal during a manual run is the first signal, not a force", async () => {
+    const host = fakeHost();
+    const s = new Shutdown(quiet, host);
+    s.add("h", () => sleep(200));
+    s.listen();
+    const run = s.run("admin");
+    await sleep(120);
+    host.send("SIGTERM");
+    const report = await run;
+    expect(report.forced).toBe(false);
+    expect(report.reason).toBe("admin");
+  });
+
+  it("exit codes: functions of the report; exit: false never exits", async () => {
+    const host = fakeHost();
+    const s = new Shutdown({ logger: false, exitCode: (r) => (r.phases.length === 5 ? 42 : 1) }, host);
+    expect((await s.run()).exitCode).toBe(42);
+    expect(host.exits).toEqual([42]);
+    const host2 = fakeHost();
+    const s2 = new Shutdown({ logger: false, exit: false }, host2);
+    await s2.run();
+    expect(host2.exits).toEqual([]);
+  });
+
+  it("force() before any run ends at once with everything skipped", async () => {
+    const s = new Shutdown(quiet, fakeHost());
+    s.add("h", () => {});
+    const report = await s.force("admin");
+    expect(report.forcedBy).toBe("manual");
+    expect(report.phases.every((p) => p.status === "skipped")).toBe(true);
+  });
+});
+
+describe("add()", () => {
+  it("validates names, phases and timeouts; names repeat with a suffix; late adds throw", async () => {
+    const s = new Shutdown(quiet, fakeHost());
+    expect(() => s.add("", () => {})).toThrow(TypeError);
+    expect(() => s.add("x", 5 as never)).toThrow(/needs a function/);
+    expect(() => s.add(42 as never)).toThrow(/close\(\) or destroy\(\)/);
+    expect(() => s.add("x", () => {}, { phase: "nope" })).toThrow(
+      new RangeError(
+        'mpms: option "phase" must be one of "drain", "workers", "clients", "storage", "final", got "nope"',
+      ),
+    );
+    expect(() => s.add("x", () => {}, { timeout: 0 })).toThrow(RangeError);
+    expect(() => s.add("x", () => {}, { timeout: "1" as never })).toThrow(TypeError);
+    s.add("same", () => {}, { phase: "clients" });
+    s.add("same", () => {}, { phase: "clients" });
+    const remove = s.add("gone", () => {}, { phase: "clients" });
+    remove();
+    const run = s.run();
+    await sleep(0);
+    expect(() => s.add("late", () => {}, { phase: "drain" })).toThrow(/already started/);
+    const report = await run;
+    expect(report.phases[2]?.hooks.map((h) => h.name)).toEqual(["same", "same 2"]);
+  });
+
+  it("objects: close() within the hook, destroy() when cut; default phase workers", async () => {
+    const s = new Shutdown({ ...quiet, timeout: 300 }, fakeHost());
+    const calls: string[] = [];
+    class Client {
+      close(): Promise<void> {
+        calls.push("close");
+        return new Promise(() => {});
+      }
+      destroy(): void {
+        calls.push("destroy");
+      }
+    }
+    s.add(new Client());
+    s.add({ destroy: () => void calls.push("destroy only") }, { phase: "storage" });
+    const report = await s.run();
+    expect(calls).toEqual(["close", "destroy"]);
+    const workers = report.phases[1];
+    expect(workers?.hooks[0]).toMatchObject({ name: "client", status: "timeout" });
+    expect(report.phases[3]?.hooks[0]?.status).toBe("skipped"); // the deadline was spent on close
+  });
+});
+
+describe("options and environment", () => {
+  it("bad options throw TypeError/RangeError naming the option and the value", () => {
+    const host = fakeHost();
+    const make = (o: object) => () => new Shutdown(o as never, host);
+    expect(make({ timeout: -1 })).toThrow(
+      new RangeError('mpms: option "timeout" must be > 0 and <= 2147483647, got -1'),
+    );
+    expect(make({ timeout: "30s" })).toThrow(
+      new TypeError('mpms: option "timeout" must be a number of milliseconds, got "30s"'),
+    );
+    expect(make({ timeout: Number.POSITIVE_INFINITY })).toThrow(RangeError);
+    expect(make({ delay: 40_000 })).toThrow(/"delay" \(40000 ms\) must be below "timeout" \(30000 ms\)/);
+    expect(make({ signals: ["SIGKILL"] })).toThrow(/option "signals" must be an array of "SIGTERM"/);
+    expect(make({ exitCode: 256 })).toThrow(
+      new RangeError('mpms: option "exitCode" must be an integer from 0 to 255, got 256'),
+    );
+    expect(make({ forcedExitCode: "1" })).toThrow(TypeError);
+    expect(make({ logger: {} })).toThrow(/option "logger"/);
+    expect(make({ exit: 1 })).toThrow(new TypeError('mpms: option "exit" must be a boolean, got 1'));
+    expect(make({ phases: ["workers", "drain", "clients", "storage", "final"] })).toThrow(/keep "drain"/);
+    expect(make({ phases: ["drain", "workers", "clients", "storage", "final", "drain"] })).toThrow(/unique/);
+    expect(make({ phases: ["drain", "bad name", "workers", "clients", "storage", "final"] })).toThrow(
+      /phases\[1\]\.name/,
+    );
+    expect(make({ timeOut: 5 })).toThrow(new TypeError('mpms: unknown shutdown option "timeOut"'));
+  });
+
+  it("MPMS_SHUTDOWN_TIMEOUT, _DELAY and _<PHASE>_TIMEOUT override the options", () => {
+    const host = fakeHost({
+      MPMS_SHUTDOWN_TIMEOUT: "45s",
+      MPMS_SHUTDOWN_DELAY: "5000",
+      MPMS_SHUTDOWN_DRAIN_TIMEOUT: "20000ms",
+      MPMS_SHUTDOWN_MY_QUEUE_TIMEOUT: "1.5s",
+    });
+    const s = new Shutdown(
+      { timeout: 10_000, phases: ["drain", "workers", "my-queue", "clients", "storage", "final"] },
+      host,
+    );
+    expect(s.timeouts.timeout).toBe(45_000);
+    expect(s.timeouts.delay).toBe(5_000);
+    expect(s.timeouts.phases.drain).toBe(20_000);
+    expect(s.timeouts.phases["my-queue"]).toBe(1_500);
+    expect(s.timeouts.phases.final).toBe(Number.POSITIVE_INFINITY);
+    expect(new Shutdown({ env: false }, host).timeouts.timeout).toBe(30_000);
+  });
+
+  it("bad environment values throw a RangeError naming the variable", () => {
+    for (const [name, value] of [
+      ["MPMS_SHUTDOWN_TIMEOUT", "soon"],
+      ["MPMS_SHUTDOWN_TIMEOUT", "0"],
+      ["MPMS_SHUTDOWN_DELAY", "-5"],
+      ["MPMS_SHUTDOWN_WORKERS_TIMEOUT", "10 minutes"],
+    ] as const) {
+      const make = () => new Shutdown({}, fakeHost({ [name]: value }));
+      expect(make).toThrow(RangeError);
+      expect(make).toThrow(`environment variable ${name} must be a duration`);
+      expect(make).toThrow(JSON.stringify(value));
+    }
+    expect(() => new Shutdown({}, fakeHost({ MPMS_SHUTDOWN_DELAY: "40s" }))).toThrow(/MPMS_SHUTDOWN_DELAY/);
+  });
+});
