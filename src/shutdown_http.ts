@@ -58,10 +58,12 @@ export function refusal(retryAfter: number): Response {
  * chunked body (what Hono's stream helpers produce). Other bodies are sent at once by the server.
  */
 export function isStreaming(response: Response): boolean {
-  if (response.body === null) return false;
   const type = response.headers.get("content-type") ?? "";
   const encoding = response.headers.get("transfer-encoding") ?? "";
-  return type.startsWith("text/event-stream") || encoding.toLowerCase().includes("chunked");
+  if (!type.startsWith("text/event-stream") && !encoding.toLowerCase().includes("chunked")) return false;
+  // Only now: reading .body turns a string body into a stream, and servers then lose their
+  // fast path for it (Deno sends it chunked instead of with Content-Length).
+  return response.body !== null;
 }
 
 /**
