@@ -2,6 +2,7 @@
  * One measured run in a fresh process: open a subject, warm it up, run one workload, close,
  * and print one line `BENCH_RESULT {json}` on stdout. Started by run.mjs; argv[2] is the spec.
  */
+import { childrenCpuMs } from "./lib/proc.mjs";
 import { procStatusKb } from "./lib/runtime.mjs";
 import { flood, sequential, windowed } from "./lib/workloads.mjs";
 
@@ -12,13 +13,16 @@ function report(result) {
   console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
 }
 
+/** CPU time of this process (all its threads) and, separately, of its worker processes. */
 function cpuMs() {
+  let host = null;
   try {
     const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
+    host = (u.user + u.system) / 1000;
   } catch {
-    return null;
+    // not provided by this runtime
   }
+  return { host, children: childrenCpuMs(process.pid) };
 }
 
 async function main() {
@@ -69,7 +73,8 @@ async function main() {
     startMs,
     closeMs: now() - c0,
     closed,
-    hostCpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null,
+    hostCpuMs: cpu0.host !== null && cpu1.host !== null ? cpu1.host - cpu0.host : null,
+    childrenCpuMs: cpu1.children - cpu0.children,
     peakRssMb: (procStatusKb("self", "VmHWM") ?? 0) / 1024,
     stats,
   });

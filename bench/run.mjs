@@ -9,9 +9,10 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { BINARIES, describeEnvironment, loadAverage } from "./lib/env.mjs";
 import { cells, WORKERS } from "./lib/plan.mjs";
-import { groupMembers, sampleGroupRss } from "./lib/proc.mjs";
+import { watchTree } from "./lib/proc.mjs";
 import { writeReport } from "./lib/report.mjs";
 import { summarize } from "./lib/stats.mjs";
 
@@ -53,9 +54,13 @@ function newestMtime(dir) {
   return newest;
 }
 
-/** Node measures dist/ (no tsx in the loop): build it when missing, stale, or asked to. */
-function ensureDist(force) {
-  const dist = `${ROOT}dist/mod.js`;
+/**
+ * Node measures the tsc output (no tsx in the loop). It is built into bench/dist (same tsconfig,
+ * no declarations), not dist/: a concurrent `npm run build` elsewhere then cannot pull the
+ * files away mid-run. Rebuilt when missing, older than the sources, or with --build.
+ */
+function ensureBuild(force) {
+  const built = `${ROOT}bench/dist/mod.js`;
   const sources = Math.max(
     newestMtime(`${ROOT}src`),
     newestMtime(`${ROOT}runtimes`),
@@ -63,15 +68,18 @@ function ensureDist(force) {
   );
   const reason = force
     ? "--build"
-    : !existsSync(dist)
-      ? "dist/ is missing"
-      : statSync(dist).mtimeMs < sources
-        ? "dist/ is older than the sources"
+    : !existsSync(built)
+      ? "bench/dist is missing"
+      : statSync(built).mtimeMs < sources
+        ? "bench/dist is older than the sources"
         : null;
   if (reason === null) return { built: false };
-  console.error(`building dist (${reason}) ...`);
-  // tsc over the existing dist (no rm -rf): other users of dist/ never see it vanish.
-  const r = spawnSync(`${ROOT}node_modules/.bin/tsc`, ["-p", "tsconfig.json"], { cwd: ROOT, stdio: "inherit" });
+  console.error(`building bench/dist (${reason}) ...`);
+  const r = spawnSync(
+    `${ROOT}node_modules/.bin/tsc`,
+    ["-p", "tsconfig.json", "--outDir", "bench/dist", "--declaration", "false"],
+    { cwd: ROOT, stdio: "inherit" },
+  );
   if (r.status !== 0) console.error("tsc reported errors; measuring what it emitted");
   return { built: true, reason, tscStatus: r.status };
 }
@@ -87,7 +95,7 @@ function childCommand(runtime, spec, cpuProfDir) {
   return [BINARIES.deno, ["run", "-A", child, json]];
 }
 
-/** Run one cell once in a fresh process group; never leaves a process behind. */
+/** Run one cell once in a fresh process (own process group); never leaves a process behind. */
 function runOnce(runtime, cell, timeoutMs, cpuProfDir) {
   const spec = {
     module: cell.subject.module,
@@ -101,7 +109,18 @@ function runOnce(runtime, cell, timeoutMs, cpuProfDir) {
   return new Promise((resolve) => {
     const load1 = loadAverage()[0];
     const child = spawn(file, args, { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    const stopSampling = sampleGroupRss(child.pid);
+    const watch = watchTree(child.pid);
+    // Only processes this run started: its own group, and descendants seen by pid.
+    const killAll = (pids) => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {}
+      }
+    };
     let out = "";
     let err = "";
     child.stdout.setEncoding("utf8").on("data", (d) => (out += d));
@@ -109,20 +128,13 @@ function runOnce(runtime, cell, timeoutMs, cpuProfDir) {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
+      killAll(watch.seen());
     }, timeoutMs);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      const peakTree = stopSampling();
-      // Anything of ours still in the group is a leak of the subject: record it, then kill it.
-      const leftover = groupMembers(child.pid);
-      if (leftover.length > 0) {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {}
-      }
+      const { peakBytes, alive } = watch.stop();
+      // A worker process still alive after its pool's process exited is a leak: record, then kill it.
+      if (alive.length > 0) killAll(alive);
       const line = out.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
       let result = line
         ? JSON.parse(line.slice("BENCH_RESULT ".length))
@@ -131,7 +143,7 @@ function runOnce(runtime, cell, timeoutMs, cpuProfDir) {
             reason: timedOut ? `timed out after ${timeoutMs} ms` : `exit ${code ?? signal}, no result`,
           };
       if (result.status === "error" && err.trim()) result.reason += `\nstderr: ${err.trim().slice(-1500)}`;
-      result = { ...result, peakTreeRssMb: peakTree / 2 ** 20, leftoverProcesses: leftover.length, load1 };
+      result = { ...result, peakTreeRssMb: peakBytes / 2 ** 20, leftoverProcesses: alive.length, load1 };
       resolve(result);
     });
   });
@@ -147,9 +159,10 @@ async function runRuntime(runtime, args) {
     `\n== ${runtime} ${env.runtimeVersion}: ${list.length} cells x ${args.reps} reps, load ${loadStart.join(" ")}`,
   );
   const timeoutMs = args.quick ? 60_000 : 300_000;
+  // Profiles are large artifacts: kept out of the tree, in the OS temp directory.
   const cpuProfDir =
     args.cpuProf && runtime === "node"
-      ? `${RESULTS}profiles/${startedAt.toISOString().replace(/[:.]/g, "-")}`
+      ? `${tmpdir()}/mpms-bench-profiles/${startedAt.toISOString().replace(/[:.]/g, "-")}`
       : undefined;
   const reps = new Map(list.map((c) => [`${c.workload.id}/${c.subject.id}`, []]));
   // Repetitions outermost: a load change on the machine then hits every subject alike.
@@ -162,7 +175,7 @@ async function runRuntime(runtime, args) {
       const m = r[cell.workload.metric];
       const shown =
         r.status === "ok"
-          ? `${Math.round(m * 10) / 10} ${cell.workload.unit}`
+          ? `${Math.round(m * 10) / 10} ${cell.workload.unit}, RSS ${Math.round(r.peakRssMb)}/${Math.round(r.peakTreeRssMb)} MB${r.leftoverProcesses ? `, LEFT ${r.leftoverProcesses} PROCESSES` : ""}`
           : `${r.status}: ${r.reason.split("\n")[0]}`;
       console.error(`  [${rep + 1}/${args.reps}] ${key.padEnd(38)} ${shown}`);
     }
@@ -188,7 +201,7 @@ async function runRuntime(runtime, args) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const t0 = performance.now();
-  const build = ensureDist(args.build);
+  const build = ensureBuild(args.build);
   mkdirSync(RESULTS, { recursive: true });
   const failures = [];
   for (const runtime of args.runtimes) {

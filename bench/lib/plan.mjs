@@ -172,10 +172,10 @@ export const WORKLOADS = [
 const COUNTS = {
   full: {
     echo1: { warmup: 2_000, tasks: 20_000 },
-    echo64: { warmup: 5_000, tasks: 100_000 },
+    echo64: { warmup: 5_000, tasks: 50_000 },
     flood: { warmup: 2_000, tasks: 100_000 },
     cpu1ms: { warmup: 200, tasks: 4_000 },
-    recycle: { warmup: 5_000, tasks: 100_000 },
+    recycle: { warmup: 5_000, tasks: 50_000 },
   },
   quick: {
     echo1: { warmup: 200, tasks: 1_000 },

@@ -48,8 +48,8 @@ function workloadTable(run, workload) {
   const lines = [
     `### ${workload.label}`,
     "",
-    `| subject | ${workload.unit}, median (min–max) | ÷ floor | ${cpu ? "of ideal | " : ""}p50 µs | p99 µs | peak RSS host MB | peak RSS all processes MB |`,
-    `|---|---|---|${cpu ? "---|" : ""}---|---|---|---|`,
+    `| subject | ${workload.unit}, median (min–max) | ÷ floor | ${cpu ? "of ideal | " : ""}p50 µs | p99 µs | CPU µs/task | peak RSS host MB | peak RSS all processes MB |`,
+    `|---|---|---|${cpu ? "---|" : ""}---|---|---|---|---|`,
   ];
   for (const row of rows) {
     if (row.status !== "ok" && !row.metric) {
@@ -65,7 +65,7 @@ function workloadTable(run, workload) {
     const flag =
       row.status === "error" ? " (some reps failed)" : row.leftoverProcesses > 0 ? " (left processes behind)" : "";
     lines.push(
-      `| ${row.label}${flag} | ${metricCell(row)} | ${ratio} | ${ideal}${fmt(row.p50Us)} | ${fmt(row.p99Us)} | ${fmt(row.peakRssMb)} | ${fmt(row.peakTreeRssMb)} |`,
+      `| ${row.label}${flag} | ${metricCell(row)} | ${ratio} | ${ideal}${fmt(row.p50Us)} | ${fmt(row.p99Us)} | ${fmt(row.cpuUsPerTask, 1)} | ${fmt(row.peakRssMb)} | ${fmt(row.peakTreeRssMb)} |`,
     );
   }
   const c = rows[0].counts;
@@ -111,6 +111,8 @@ function setup(runs) {
       .join(", ")}. All pools use ${any.meta.workers} workers.`,
     "- Method: each (workload, subject) runs in a fresh process (no JIT or heap state shared between subjects), repetitions",
     "  interleaved across subjects; the table gives the median with min–max. p50/p99 are per-task latencies (submit to settle).",
+    "  CPU µs/task = CPU time of the benchmark process (all threads) plus its worker processes during the measured phase,",
+    "  divided by the tasks: what a task costs in total, less sensitive to other load on the machine than throughput.",
     "  Peak RSS host = VmHWM of the benchmark process (worker threads included); all processes = host plus its worker",
     "  processes, sampled every 10 ms from outside. ÷ floor = the metric divided by the raw floor of the same channel",
     "  (threads: raw worker_threads; processes: raw fork JSON IPC on Node, raw Bun.spawn ipc on Bun, raw Deno.Command on Deno).",

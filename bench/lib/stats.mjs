@@ -49,7 +49,11 @@ export function summarize(cell, reps) {
     peakRssMb: round(median(ok.map((r) => r.peakRssMb))),
     peakTreeRssMb: round(median(ok.map((r) => r.peakTreeRssMb))),
     startMs: round(median(ok.map((r) => r.startMs))),
-    hostCpuUsPerTask: round(median(ok.map((r) => (r.hostCpuMs === null ? null : (r.hostCpuMs * 1000) / r.count))), 2),
+    /** CPU per task of the whole subject: host process (all threads) plus its worker processes. */
+    cpuUsPerTask: round(
+      median(ok.map((r) => (r.hostCpuMs === null ? null : ((r.hostCpuMs + (r.childrenCpuMs ?? 0)) * 1000) / r.count))),
+      1,
+    ),
     leftoverProcesses: Math.max(...reps.map((r) => r.leftoverProcesses ?? 0)),
     load1: round(median(reps.map((r) => r.load1)), 2),
     reps,

@@ -1,10 +1,10 @@
 /**
- * mpms itself. Node loads the built dist/ (so tsx is not in the measurement); Bun and Deno
- * run the TypeScript sources. `options` are Pool options (adapter, prefetch, maxTasks ...).
+ * mpms itself. Node loads the tsc output in bench/dist (built by run.mjs, so tsx is not in the
+ * measurement); Bun and Deno run the TypeScript sources. `options` are Pool options (adapter, prefetch, maxTasks ...).
  */
 import { currentRuntime } from "../lib/runtime.mjs";
 
-const entry = currentRuntime() === "node" ? "../../dist/mod.js" : "../../mod.ts";
+const entry = currentRuntime() === "node" ? "../dist/mod.js" : "../../mod.ts";
 
 export async function open({ workers, task, options = {} }) {
   const { Pool, adapterNames } = await import(entry);
