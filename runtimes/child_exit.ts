@@ -10,17 +10,27 @@ const DRAIN_LIMIT_MS = 1_000;
 /**
  * Reports the exit once both the process has exited and its channel has closed (so no message is
  * still on its way). If the channel never says so (a grandchild holding the pipe, a runtime that
- * does not report it), the exit is reported {@link DRAIN_LIMIT_MS} after the process ended.
+ * does not report it), the exit is reported {@link DRAIN_LIMIT_MS} after the process ended or,
+ * with `quietMs`, as soon as no message came for that long after the exit.
  */
 export class ExitGate {
   private exit: WorkerExit | undefined;
   private closed = false;
   private reported = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timers: ReturnType<typeof setTimeout>[] = [];
+  private lastMessage = 0;
   /** An error to attach to the exit (the child's uncaught error, a spawn failure). */
   error: unknown;
 
-  constructor(private readonly report: (exit: WorkerExit) => void) {}
+  /**
+   * @param quietMs for hosts whose channel may never report closing (Deno's node:child_process
+   * stops reading silently when the child died with unread input): after the exit, a channel
+   * silent this long is taken as drained.
+   */
+  constructor(
+    private readonly report: (exit: WorkerExit) => void,
+    private readonly quietMs = 0,
+  ) {}
 
   /** True once the process has ended (its pid may be reused: send it no more signals). */
   get ended(): boolean {
@@ -32,12 +42,24 @@ export class ExitGate {
     return this.reported;
   }
 
+  /** A message arrived (delays a quiet-period report). */
+  message(): void {
+    if (this.quietMs > 0) this.lastMessage = performance.now();
+  }
+
   /** The process ended (a signal wins over the code some runtimes also give, e.g. 137). */
   exited(code: number | null, signal: string | null): void {
     if (this.exit) return;
     this.exit = { code: signal === null ? code : null, signal };
-    if (this.closed) this.fire();
-    else this.timer = setTimeout(() => this.fire(), DRAIN_LIMIT_MS);
+    if (this.closed) {
+      this.fire();
+      return;
+    }
+    this.timers.push(setTimeout(() => this.fire(), DRAIN_LIMIT_MS));
+    if (this.quietMs > 0) {
+      this.lastMessage = performance.now();
+      this.waitQuiet();
+    }
   }
 
   /** The channel closed: every message the child sent has been delivered. */
@@ -53,10 +75,25 @@ export class ExitGate {
     this.fire();
   }
 
+  /**
+   * Report once the channel was silent for `quietMs`. The last check runs one more event-loop
+   * turn later, so that input already waiting (a host that was busy) is read before it.
+   */
+  private waitQuiet(): void {
+    const left = this.lastMessage + this.quietMs - performance.now();
+    if (left > 0) {
+      this.timers.push(setTimeout(() => this.waitQuiet(), left));
+      return;
+    }
+    const seen = this.lastMessage;
+    this.timers.push(setTimeout(() => (this.lastMessage === seen ? this.fire() : this.waitQuiet()), 0));
+  }
+
   private fire(): void {
     if (this.reported || !this.exit) return;
     this.reported = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.length = 0;
     const exit = this.exit;
     this.report(this.error === undefined ? exit : { ...exit, error: this.error });
   }

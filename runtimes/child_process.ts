@@ -10,15 +10,24 @@ import type { FromWorker, ToWorker } from "../src/protocol.ts";
 import { fromWireError } from "../src/wire_error.ts";
 import { childCommand, childEnv } from "./child_command.ts";
 import { ExitGate, Killer } from "./child_exit.ts";
+import { currentRuntime } from "./detect.ts";
 import { type ChildNotice, decodeJson, encodeJson, isNotice } from "./json_wire.ts";
 
 const ENTRY = new URL(`./ipc_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
 
 const ignoreSendError = (): void => {};
 
+/**
+ * Deno's node:child_process never reports "close" (nor "disconnect") for a child that died with
+ * input it had not read (a busy worker sent an abort, then killed): there, a channel silent for
+ * this long after the exit counts as drained. Node and Bun always report "close".
+ */
+const DENO_QUIET_MS = 100;
+
 export default function processAdapter(options: AdapterOptions): Adapter {
   const command = childCommand(options, ENTRY);
   const env = childEnv(options);
+  const quietMs = currentRuntime() === "deno" ? DENO_QUIET_MS : 0;
   return {
     name: "process",
     canKillBusy: true,
@@ -34,7 +43,7 @@ export default function processAdapter(options: AdapterOptions): Adapter {
         cwd: options.cwd,
         windowsHide: true,
       });
-      const gate = new ExitGate(request.onExit);
+      const gate = new ExitGate(request.onExit, quietMs);
       const pid = child.pid ?? null;
       const killer = new Killer(
         (signal) => process.kill(pid as number, signal),
@@ -42,6 +51,7 @@ export default function processAdapter(options: AdapterOptions): Adapter {
       );
       child.on("message", (text: string) => {
         if (gate.done) return;
+        gate.message();
         if (isNotice(text)) gate.error = fromWireError(decodeJson<ChildNotice>(text).fatal);
         else request.onMessages(decodeJson<FromWorker[]>(text));
       });
