@@ -3,8 +3,9 @@
  * `execPath` says otherwise), and the flags that runtime needs to run an mpms entry file.
  */
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AdapterOptions } from "../src/adapter.ts";
 import { currentRuntime, isTypeScript, type RuntimeName } from "./detect.ts";
 
@@ -70,6 +71,11 @@ export function defaultDenoPermissions(module: URL): string[] {
 function tsxLoader(): string {
   try {
     return import.meta.resolve("tsx");
+  } catch {
+    // some module runners (vitest on Deno) do not support import.meta.resolve
+  }
+  try {
+    return pathToFileURL(createRequire(fileURLToPath(import.meta.url)).resolve("tsx")).href;
   } catch (cause) {
     throw new Error("a Node child cannot run mpms from TypeScript source without tsx: install tsx (npm i -D tsx)", {
       cause,
