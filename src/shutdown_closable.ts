@@ -1,6 +1,7 @@
 /**
  * Hooks made from objects: a Pool closes gracefully within the hook's time and is destroyed when
- * the hook is cut; anything else with close() and/or destroy() is closed, and destroyed if cut.
+ * the hook is cut (if its close() had to destroy it, the hook ends as timed out, naming how many
+ * tasks were cancelled); anything else with close() and/or destroy() is closed, and destroyed if cut.
  */
 import { Pool } from "./pool.ts";
 import type { HookFn } from "./shutdown_phase.ts";
@@ -36,11 +37,22 @@ export function closableHook(target: Closable): HookFn {
     return async (signal, context) => {
       const destroy = (): void => void target.destroy().catch(() => {});
       signal.addEventListener("abort", destroy, { once: true });
+      const cancelledBefore = target.stats().cancelled;
+      const left = context.timeLeft();
+      const timeout = Math.max(0, left - Math.min(POOL_DESTROY_RESERVE, left / 10));
+      const started = performance.now();
       try {
-        const left = context.timeLeft();
-        await target.close({ timeout: Math.max(0, left - Math.min(POOL_DESTROY_RESERVE, left / 10)) });
+        await target.close({ timeout });
       } finally {
         signal.removeEventListener("abort", destroy);
+      }
+      const cancelled = target.stats().cancelled - cancelledBefore;
+      if (cancelled > 0 && performance.now() - started >= timeout) {
+        // close() reached its timeout and destroyed the pool: report the hook as timed out
+        throw new DOMException(
+          `close() reached its ${Math.round(timeout)} ms; ${cancelled} tasks cancelled`,
+          "TimeoutError",
+        );
       }
     };
   }

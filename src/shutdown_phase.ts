@@ -40,6 +40,11 @@ export interface PhaseRun {
 
 const now = (): number => performance.now();
 
+/** A hook that fails with a TimeoutError (e.g. its own inner timeout) counts as timed out. */
+function isTimeout(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === "TimeoutError";
+}
+
 interface HookState {
   hook: Hook;
   status: HookStatus | "running";
@@ -73,7 +78,7 @@ export function runPhase(
       phase: phase.name,
       status: s.status as HookStatus,
       ms: s.ms,
-      ...(s.status === "error" ? { error: s.error } : {}),
+      ...(s.error !== undefined ? { error: s.error } : {}),
     }));
     resolveDone({
       name: phase.name,
@@ -88,7 +93,7 @@ export function runPhase(
     clearTimeout(state.timer);
     state.status = status;
     state.ms = now() - start;
-    if (status === "error") state.error = error;
+    if (error !== undefined) state.error = error;
     finishIfIdle();
   };
 
@@ -122,7 +127,7 @@ export function runPhase(
       result = hook.fn(state.controller.signal, context);
     } catch (error) {
       state.settled = true;
-      end(state, "error", error);
+      end(state, isTimeout(error) ? "timeout" : "error", error);
       continue;
     }
     Promise.resolve(result).then(
@@ -132,7 +137,7 @@ export function runPhase(
       },
       (error: unknown) => {
         state.settled = true;
-        end(state, "error", error);
+        end(state, isTimeout(error) ? "timeout" : "error", error);
       },
     );
   }

@@ -10,7 +10,7 @@ export interface HookReport {
   status: HookStatus;
   /** Milliseconds from the hook's start until it settled or was cut. */
   ms: number;
-  /** What the hook threw or rejected with, for status "error". */
+  /** What the hook threw or rejected with (status "error", or "timeout" for a TimeoutError). */
   error?: unknown;
 }
 
@@ -56,7 +56,7 @@ function describeError(error: unknown): string {
 /** One log line for a finished phase, e.g. `phase drain ok in 2003 ms: http ok 2001 ms`. */
 export function formatPhase(phase: PhaseReport): string {
   const hooks = phase.hooks.map((h) => {
-    const detail = h.status === "error" ? ` (${describeError(h.error)})` : "";
+    const detail = h.error !== undefined ? ` (${describeError(h.error)})` : "";
     return h.status === "skipped" ? `${h.name} skipped` : `${h.name} ${h.status} ${Math.round(h.ms)} ms${detail}`;
   });
   const head =

@@ -92,12 +92,13 @@ describe("phases", () => {
     const [drain, workers] = report.phases;
     expect(drain?.status).toBe("error");
     expect(drain?.hooks.map((h) => h.status)).toEqual(["error", "error", "ok"]);
-    expect((drain?.hooks[0]?.error as Error).message).toBe("boom");
-    expect((drain?.hooks[1]?.error as Error).name).toBe("TypeError");
+    expect(drain?.hooks[0]?.error).toBeInstanceOf(Error);
+    expect((drain?.hooks[0]?.error as Error | undefined)?.message).toBe("boom");
+    expect((drain?.hooks[1]?.error as Error | undefined)?.name).toBe("TypeError");
     expect(workers?.status).toBe("timeout");
     expect(workers?.hooks[0]?.ms).toBeGreaterThanOrEqual(140);
     expect(hangSignal?.aborted).toBe(true);
-    expect((hangSignal?.reason as DOMException).name).toBe("TimeoutError");
+    expect((hangSignal?.reason as DOMException | undefined)?.name).toBe("TimeoutError");
     expect(report.ok).toBe(false);
     expect(report.forced).toBe(false);
     expect(report.running).toEqual(["workers/hang"]);
@@ -109,6 +110,15 @@ describe("phases", () => {
     expect(summary).toContain("exit code 3");
     // one line to start, one per phase, one summary
     expect(out.filter((l) => l.includes("phase ")).length).toBe(5);
+  });
+
+  it("a hook failing with a TimeoutError of its own counts as timed out", async () => {
+    const s = new Shutdown(quiet, fakeHost());
+    s.add("inner", () => Promise.reject(new DOMException("gave up", "TimeoutError")));
+    const report = await s.run();
+    expect(report.phases[1]?.hooks[0]).toMatchObject({ name: "inner", status: "timeout" });
+    expect(report.running).toEqual([]);
+    expect(report.ok).toBe(false);
   });
 
   it("each hook gets min(its timeout, the phase timeout, time left of the deadline)", async () => {
@@ -145,7 +155,13 @@ describe("phases", () => {
     const s = new Shutdown({ ...quiet, timeout: 200 }, fakeHost());
     let storageRan = false;
     s.add("slow", () => new Promise(() => {}), { phase: "drain" });
-    s.add("db", () => void (storageRan = true), { phase: "storage" });
+    s.add(
+      "db",
+      () => {
+        storageRan = true;
+      },
+      { phase: "storage" },
+    );
     const report = await s.run();
     expect(storageRan).toBe(false);
     expect(report.forcedBy).toBe("deadline");
@@ -176,7 +192,13 @@ describe("runs and signals", () => {
     const host = fakeHost();
     const s = new Shutdown({ ...quiet, delay: 150 }, host);
     let hookAt = 0;
-    s.add("h", () => void (hookAt = performance.now()), { phase: "drain" });
+    s.add(
+      "h",
+      () => {
+        hookAt = performance.now();
+      },
+      { phase: "drain" },
+    );
     s.listen();
     expect(host.installed().sort()).toEqual(["SIGINT", "SIGTERM"]);
     expect(s.ready).toBe(true);
@@ -199,11 +221,25 @@ describe("runs and signals", () => {
     const { logger, out } = lines();
     const s = new Shutdown({ logger, forcedExitCode: 7 }, host);
     let cut: unknown;
-    s.add("slow", (signal) => new Promise((r) => signal.addEventListener("abort", () => r((cut = signal.reason)))), {
-      phase: "drain",
-    });
+    s.add(
+      "slow",
+      (signal) =>
+        new Promise<void>((resolve) =>
+          signal.addEventListener("abort", () => {
+            cut = signal.reason;
+            resolve();
+          }),
+        ),
+      { phase: "drain" },
+    );
     let later = false;
-    s.add("later", () => void (later = true), { phase: "final" });
+    s.add(
+      "later",
+      () => {
+        later = true;
+      },
+      { phase: "final" },
+    );
     s.listen();
     host.send("SIGINT");
     await sleep(10);

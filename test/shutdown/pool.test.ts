@@ -1,0 +1,104 @@
+/**
+ * Behaviours 21 and 25 with a real process: a pool registered with the shutdown coordinator gets
+ * SIGTERM with running and queued tasks (long and short deadlines), or its parent is SIGKILLed.
+ */
+import { describe, expect, it } from "vitest";
+import { waitFor } from "../helpers.ts";
+import { allGone, type Fixture, fixtureRuntimes, type RuntimeName, useFixtures } from "./spawn.ts";
+
+/** Adapters that run on `rt` (MPMS_TEST_ADAPTERS narrows the list). */
+function poolAdapters(rt: RuntimeName): string[] {
+  const all = ["thread", "process", ...(rt === "bun" ? ["bun"] : []), ...(rt === "deno" ? ["deno"] : [])];
+  const only = (process.env.MPMS_TEST_ADAPTERS ?? "").split(",").filter((name) => name !== "");
+  return only.length > 0 ? all.filter((name) => only.includes(name)) : all;
+}
+
+async function workerPids(f: Fixture): Promise<number[]> {
+  const m = await f.line(/^workers ([\d,]+)$/);
+  return (m[1] as string)
+    .split(",")
+    .map(Number)
+    .filter((pid) => pid > 0);
+}
+
+function outcomes(f: Fixture): { ok: number; cancelled: number; other: string[] } {
+  const tasks = f.lines.filter((l) => /^task \d+ /.test(l));
+  return {
+    ok: tasks.filter((l) => l.endsWith(" ok")).length,
+    cancelled: tasks.filter((l) => l.endsWith(" PoolClosedError")).length,
+    other: tasks.filter((l) => !l.endsWith(" ok") && !l.endsWith(" PoolClosedError")),
+  };
+}
+
+function stats(f: Fixture): Record<string, unknown> | undefined {
+  const line = f.lines.find((l) => l.startsWith("stats "));
+  return line === undefined ? undefined : JSON.parse(line.slice(6));
+}
+
+describe.each(fixtureRuntimes())("pool shutdown on %s", (rt) => {
+  const start = useFixtures();
+
+  describe.each(poolAdapters(rt))("%s adapter", (adapter) => {
+    it("21: SIGTERM with running and queued tasks finishes them all, refuses new ones, exits 0", async () => {
+      const f = start(rt, "pool.ts", { FIX_ADAPTER: adapter });
+      const pids = await workerPids(f);
+      await f.line(/^submitted$/);
+      const sent = f.signal("SIGTERM");
+      const exit = await f.exited;
+      expect(exit.code, f.output()).toBe(0);
+      expect(outcomes(f)).toEqual({ ok: 6, cancelled: 0, other: [] });
+      expect(f.lines).toContain("late submit PoolClosedError");
+      expect(stats(f)).toMatchObject({ submitted: 6, completed: 6, cancelled: 0, running: 0, queued: 0 });
+      expect(f.lines).toContain("live workers 0");
+      // three rounds of 400 ms on two workers
+      expect(exit.at - sent).toBeGreaterThanOrEqual(1_000);
+      expect(exit.at - sent).toBeLessThan(4_000);
+      await waitFor(() => allGone(pids), 3_000, "worker processes to exit");
+    });
+
+    it("21: with a short deadline the rest settle as cancelled, no worker is left, exit inside the deadline", async () => {
+      const f = start(rt, "pool.ts", { FIX_ADAPTER: adapter, MPMS_SHUTDOWN_TIMEOUT: "1000" });
+      const pids = await workerPids(f);
+      await f.line(/^submitted$/);
+      const sent = f.signal("SIGTERM");
+      const exit = await f.exited;
+      const elapsed = exit.at - sent;
+      console.log(`[${rt}/${adapter}] short deadline: exit ${exit.code} after ${elapsed.toFixed(0)} ms`);
+      const o = outcomes(f);
+      expect(o.other, f.output()).toEqual([]);
+      expect(o.ok + o.cancelled, f.output()).toBe(6);
+      expect(o.ok).toBeGreaterThanOrEqual(2);
+      expect(o.cancelled).toBeGreaterThanOrEqual(1);
+      const s = stats(f);
+      if (s !== undefined) {
+        // the clients phase got time after the pool: the counters agree with what the tasks saw
+        // (the late submit was refused before it was counted)
+        expect(s).toMatchObject({ completed: o.ok, cancelled: o.cancelled, running: 0, queued: 0 });
+      }
+      // close() had to destroy: the pool hook ends as timed out, so the exit code is the forced one
+      expect(exit.code, f.output()).toBe(1);
+      const phase = await f.line(
+        /^mpms shutdown: phase workers timeout in \d+ ms: pool timeout \d+ ms \(TimeoutError: .*(\d+) tasks cancelled\)$/,
+      );
+      expect(Number(phase[1])).toBe(o.cancelled);
+      expect((await f.line(/^mpms shutdown: done with failures/)).input).toContain("timed out: workers/pool");
+      expect(elapsed).toBeGreaterThanOrEqual(850);
+      expect(elapsed).toBeLessThan(1_400);
+      await waitFor(() => allGone(pids), 3_000, "worker processes to exit");
+    });
+
+    it.skipIf(adapter === "thread")(
+      "25: when the parent is SIGKILLed, its worker processes exit on their own",
+      async () => {
+        const f = start(rt, "pool.ts", { FIX_ADAPTER: adapter });
+        const pids = await workerPids(f);
+        expect(pids.length).toBe(2);
+        await f.line(/^submitted$/);
+        f.signal("SIGKILL");
+        const exit = await f.exited;
+        expect(exit.signal).toBe("SIGKILL");
+        await waitFor(() => allGone(pids), 5_000, "orphaned worker processes to exit");
+      },
+    );
+  });
+});
