@@ -149,6 +149,7 @@ export class Shutdown {
    */
   listen(): () => void {
     if (this.#uninstall) return this.#uninstall;
+    if (this.#state === "done") return () => {}; // nothing left to coordinate; keep default signal behaviour
     const remove = this.#host.listen(this.#options.signals, (signal) => this.#onSignal(signal));
     const uninstall = (): void => {
       if (this.#uninstall !== uninstall) return;

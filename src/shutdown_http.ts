@@ -4,38 +4,47 @@
  * the 503 answer for requests that arrive while draining.
  */
 
-/** Counts requests in flight; `idle()` resolves when none are left. */
+/**
+ * Counts requests in flight. `idle()` waits for the requests in flight when it is called, not for
+ * ones arriving later: under steady traffic the count may never reach zero, and the server
+ * closes (or refuses) the late ones anyway.
+ */
 export class InFlight {
-  #count = 0;
-  readonly #waiters = new Set<() => void>();
+  #nextId = 0;
+  readonly #active = new Set<number>();
+  readonly #waiters = new Set<{ lastId: number; remaining: number; wake: () => void }>();
 
   get count(): number {
-    return this.#count;
+    return this.#active.size;
   }
 
   /** One more request; call the returned function (once; later calls are ignored) when it is done. */
   enter(): () => void {
-    this.#count++;
-    let left = false;
+    const id = this.#nextId++;
+    this.#active.add(id);
     return () => {
-      if (left) return;
-      left = true;
-      this.#count--;
-      if (this.#count === 0) for (const wake of this.#waiters) wake();
+      if (!this.#active.delete(id)) return;
+      for (const waiter of this.#waiters) {
+        if (id <= waiter.lastId && --waiter.remaining === 0) waiter.wake();
+      }
     };
   }
 
-  /** Resolves when no request is in flight, or when `signal` fires (whichever is first). */
+  /** Resolves when every request in flight now is done, or when `signal` fires (whichever is first). */
   idle(signal?: AbortSignal): Promise<void> {
-    if (this.#count === 0 || signal?.aborted) return Promise.resolve();
+    if (this.#active.size === 0 || signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.#waiters.delete(done);
-        signal?.removeEventListener("abort", done);
-        resolve();
+      const waiter = {
+        lastId: this.#nextId - 1,
+        remaining: this.#active.size,
+        wake: (): void => {
+          this.#waiters.delete(waiter);
+          signal?.removeEventListener("abort", waiter.wake);
+          resolve();
+        },
       };
-      this.#waiters.add(done);
-      signal?.addEventListener("abort", done, { once: true });
+      this.#waiters.add(waiter);
+      signal?.addEventListener("abort", waiter.wake, { once: true });
     });
   }
 }

@@ -10,6 +10,7 @@ import { streamSSE } from "hono/streaming";
 import { afterEach, describe, expect, it } from "vitest";
 import { drain, type ServerHandle, serve } from "../../hono.ts";
 import { Shutdown } from "../../mod.ts";
+import { InFlight } from "../../src/shutdown_http.ts";
 import { runtime, sleep, waitFor } from "../helpers.ts";
 import { fakeHost } from "./fake_host.ts";
 
@@ -139,6 +140,35 @@ describe(`serve() on ${runtime}`, () => {
     await expect(serve(slowApp(), { shutdown: {} as never })).rejects.toThrow(/option "shutdown" must be a Shutdown/);
     const s = await start(slowApp());
     await expect(s.close({ timeout: -1 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe("InFlight", () => {
+  it("idle() waits for the requests in flight when called, not for later ones", async () => {
+    const counter = new InFlight();
+    const a = counter.enter();
+    const b = counter.enter();
+    let idle = false;
+    void counter.idle().then(() => {
+      idle = true;
+    });
+    const late = counter.enter(); // arrives while draining: not waited for
+    a();
+    a(); // a second call is ignored
+    await sleep(0);
+    expect(idle).toBe(false);
+    b();
+    await sleep(0);
+    expect(idle).toBe(true);
+    expect(counter.count).toBe(1);
+    late();
+    expect(counter.count).toBe(0);
+    const controller = new AbortController();
+    const c = counter.enter();
+    const waiting = counter.idle(controller.signal);
+    controller.abort();
+    await waiting; // the signal ends the wait
+    c();
   });
 });
 
