@@ -10,7 +10,7 @@ import { fromWireError } from "../src/wire_error.ts";
 import { childCommand, childEnv } from "./child_command.ts";
 import { ExitGate, Killer } from "./child_exit.ts";
 import { type ChildNotice, decodeJson, encodeJson, isNotice } from "./json_wire.ts";
-import { FRAME, LineReader, type SyncWriter, writeAllSync } from "./ndjson.ts";
+import { FRAME, readLines, type SyncWriter, streamSource, writeAllSync } from "./ndjson.ts";
 
 const ENTRY = new URL(`./deno_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
 
@@ -73,8 +73,9 @@ export default function denoAdapter(options: AdapterOptions): Adapter {
         detached: true,
       }).spawn();
       const writer = child.stdin.getWriter();
+      const output = streamSource(child.stdout);
       const gate = new ExitGate((exit) => {
-        reader.cancel();
+        output.cancel();
         writer.close().catch(() => {});
         request.onExit(exit);
       });
@@ -101,8 +102,7 @@ export default function denoAdapter(options: AdapterOptions): Adapter {
         if (isNotice(text)) gate.error = fromWireError((message as ChildNotice).fatal);
         else request.onMessages(message as FromWorker[]);
       };
-      const reader = new LineReader(child.stdout, onLine);
-      void reader.done.then(() => gate.channelClosed());
+      void readLines(output.next, onLine).then(() => gate.channelClosed());
       void child.status.then((status) => {
         killer.cancel();
         gate.exited(status.code, status.signal);

@@ -8,11 +8,11 @@ import type { FromWorker, ToWorker } from "../src/protocol.ts";
 import { toWireError } from "../src/wire_error.ts";
 import { runWorker } from "../src/worker/run_worker.ts";
 import { type ChildNotice, decodeJson, encodeJson } from "./json_wire.ts";
-import { FRAME, LineReader, type SyncWriter, writeAllSync } from "./ndjson.ts";
+import { type AsyncReader, FRAME, readerSource, readLines, type SyncWriter, writeAllSync } from "./ndjson.ts";
 
 /** The part of the Deno namespace this entry uses. */
 interface DenoApi {
-  stdin: { readable: ReadableStream<Uint8Array> };
+  stdin: AsyncReader;
   stdout: SyncWriter;
   exit(code: number): never;
   memoryUsage(): { rss: number };
@@ -56,11 +56,11 @@ runWorker({
     transmit(encodeJson(batch)); // throws before writing when the batch is not JSON
   },
   listen(handler) {
-    const reader = new LineReader(host.stdin.readable, (line) => {
+    const done = readLines(readerSource(host.stdin), (line) => {
       if (line !== "") handler(decodeJson<ToWorker[]>(line));
     });
     // stdin closed: the parent is gone (even SIGKILLed) or done with us. No orphans.
-    void reader.done.then(() => host.exit(0));
+    void done.then(() => host.exit(0));
   },
   memory: () => host.memoryUsage().rss,
   exit: (code) => host.exit(code),

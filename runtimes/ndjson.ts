@@ -7,24 +7,77 @@
 /** Start of a protocol line (record separator + name: never in ordinary output). */
 export const FRAME = "\u001empms\u001f";
 
-/** Calls `onLine` for each complete line of `stream` (without "\n"), then for a last unterminated one. */
-export class LineReader {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  /** Settles when the stream ended (or was cancelled, or failed). */
-  readonly done: Promise<void>;
+/** Where bytes come from: the next chunk, or null at the end. A chunk is used before the next read. */
+export type ChunkSource = () => Promise<Uint8Array | null>;
 
-  constructor(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
-    this.reader = stream.getReader();
-    this.done = this.pump(onLine).catch(() => {});
+/**
+ * Chunks of a ReadableStream (and a way to stop reading it). A byte stream is read into one
+ * reused buffer (BYOB), which saves about 15 µs per round trip on Deno.
+ */
+export function streamSource(
+  stream: ReadableStream<Uint8Array>,
+  size = 64 * 1024,
+): { next: ChunkSource; cancel: () => void } {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = stream.getReader({ mode: "byob" });
+  } catch {
+    // not a byte stream
   }
+  if (byob) {
+    const reader = byob;
+    let buffer = new ArrayBuffer(size);
+    return {
+      next: async () => {
+        const { value, done } = await reader.read(new Uint8Array(buffer));
+        if (done || !value) return null;
+        buffer = value.buffer as ArrayBuffer; // the read transferred it: take it back for the next one
+        return value;
+      },
+      cancel: () => {
+        reader.cancel().catch(() => {});
+      },
+    };
+  }
+  const reader = stream.getReader();
+  return {
+    next: async () => {
+      const { value, done } = await reader.read();
+      return done ? null : value;
+    },
+    cancel: () => {
+      reader.cancel().catch(() => {});
+    },
+  };
+}
 
-  private async pump(onLine: (line: string) => void): Promise<void> {
+/** The part of a Deno file handle used to read. */
+export interface AsyncReader {
+  read(buffer: Uint8Array): Promise<number | null>;
+}
+
+/**
+ * Chunks of a Deno file handle, read into one reused buffer: for a child's stdin this is about
+ * twice as fast per round trip as `Deno.stdin.readable`.
+ */
+export function readerSource(file: AsyncReader, size = 64 * 1024): ChunkSource {
+  const buffer = new Uint8Array(size);
+  return async () => {
+    const n = await file.read(buffer);
+    return n === null ? null : buffer.subarray(0, n);
+  };
+}
+
+/**
+ * Calls `onLine` for each complete line (without "\n"), then for a last unterminated one.
+ * `done` settles when the source ends or fails.
+ */
+export function readLines(next: ChunkSource, onLine: (line: string) => void): Promise<void> {
+  const pump = async (): Promise<void> => {
     const decoder = new TextDecoder();
     let rest = "";
-    for (;;) {
-      const { value, done } = await this.reader.read();
-      if (done) break;
-      const text = rest + decoder.decode(value, { stream: true });
+    for (let chunk = await next(); chunk !== null; chunk = await next()) {
+      const text = rest + decoder.decode(chunk, { stream: true });
       let start = 0;
       for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
         onLine(text.slice(start, end));
@@ -34,12 +87,8 @@ export class LineReader {
     }
     rest += decoder.decode();
     if (rest !== "") onLine(rest);
-  }
-
-  /** Stop reading (the stream may be held open by someone else). */
-  cancel(): void {
-    this.reader.cancel().catch(() => {});
-  }
+  };
+  return pump().catch(() => {});
 }
 
 /** The part of a Deno file handle used to write synchronously. */
