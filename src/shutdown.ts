@@ -254,7 +254,7 @@ export class Shutdown {
       const report = await run.done;
       this.#current = undefined;
       phases.push(report);
-      if (report.status === "timeout" && this.#forcedBy === null && now() >= deadline - 1) {
+      if (report.status === "timeout" && this.#forcedBy === null && now() >= deadline) {
         this.#forcedBy = "deadline";
       }
       if (report.status === "ok") this.#info(formatPhase(report));

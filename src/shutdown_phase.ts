@@ -121,7 +121,18 @@ export function runPhase(
       deadline: hookEnd,
       timeLeft: () => Math.max(0, hookEnd - now()),
     };
-    state.timer = setTimeout(() => cut(state, "timed out", "TimeoutError"), Math.max(0, hookEnd - now()));
+    // Timers may fire a little early (Node starts them from the loop's cached time): re-arm for
+    // the rest, so a hook is never cut before its budget is spent.
+    const arm = (): void => {
+      state.timer = setTimeout(
+        () => {
+          if (hookEnd - now() > 0) arm();
+          else cut(state, "timed out", "TimeoutError");
+        },
+        Math.max(0, hookEnd - now()),
+      );
+    };
+    arm();
     let result: unknown;
     try {
       result = hook.fn(state.controller.signal, context);

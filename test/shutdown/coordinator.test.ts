@@ -4,7 +4,8 @@
  * 22-24). Real processes and signals are in signals.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { type HookContext, Shutdown } from "../../mod.ts";
+import { type HookContext, PoolClosedError, Shutdown } from "../../mod.ts";
+import { fixture, usePools } from "../helpers.ts";
 import { fakeHost, lines, sleep } from "./fake_host.ts";
 
 const quiet = { logger: false as const, exit: false };
@@ -426,5 +427,42 @@ describe("options and environment", () => {
       expect(make).toThrow(JSON.stringify(value));
     }
     expect(() => new Shutdown({}, fakeHost({ MPMS_SHUTDOWN_DELAY: "40s" }))).toThrow(/MPMS_SHUTDOWN_DELAY/);
+  });
+});
+
+describe("add(pool)", () => {
+  const make = usePools();
+
+  it("21: runs queued and running tasks to the end within the deadline", async () => {
+    const pool = make<number, number>({ module: fixture("tasks.ts"), workers: 1 });
+    const s = new Shutdown(quiet, fakeHost());
+    s.add(pool);
+    const tasks = [1, 2, 3].map(() => pool.submit(100, { name: "sleep" }));
+    const report = await s.run();
+    expect(await Promise.all(tasks)).toEqual([100, 100, 100]);
+    expect(report.phases[1]?.hooks[0]).toMatchObject({ name: "pool", status: "ok" });
+    expect(pool.state).toBe("closed");
+    await expect(pool.submit(1)).rejects.toBeInstanceOf(PoolClosedError);
+  });
+
+  it("21: at the deadline the rest settle as cancelled and the hook reports how many", async () => {
+    const pool = make<number, number>({ module: fixture("tasks.ts"), workers: 1 });
+    const s = new Shutdown({ ...quiet, timeout: 500 }, fakeHost());
+    s.add(pool);
+    const settled = Promise.allSettled([1, 2, 3].map(() => pool.submit(300, { name: "sleep" })));
+    await pool.start();
+    const t0 = performance.now();
+    const report = await s.run();
+    const ms = performance.now() - t0;
+    const outcomes = await settled;
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "rejected"]);
+    for (const o of outcomes.slice(1)) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(PoolClosedError);
+    const hook = report.phases[1]?.hooks[0];
+    expect(hook?.status).toBe("timeout");
+    expect(String(hook?.error)).toMatch(/^TimeoutError: close\(\) reached its 400 ms; 2 tasks cancelled$/);
+    expect(report.running).toEqual([]);
+    expect(ms).toBeLessThan(500);
+    const stats = pool.stats();
+    expect([stats.completed, stats.cancelled, stats.workers.length]).toEqual([1, 2, 0]);
   });
 });
