@@ -1,11 +1,11 @@
 /**
  * The shutdown coordinator in-process, with a fake host (no real signals or exits): phases,
- * budgets, the global deadline, force, debounce, idempotency, reports, options (behaviours
- * 22-24). Real processes and signals are in signals.test.ts.
+ * budgets, the global deadline, force, debounce, idempotency, reports (behaviours 22-24). Real
+ * processes and signals are in signals.test.ts; add(), options and environment in
+ * registration.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { type HookContext, PoolClosedError, Shutdown } from "../../mod.ts";
-import { fixture, usePools } from "../helpers.ts";
+import { type HookContext, Shutdown } from "../../mod.ts";
 import { fakeHost, lines, sleep } from "./fake_host.ts";
 
 const quiet = { logger: false as const, exit: false };
@@ -319,150 +319,5 @@ describe("runs and signals", () => {
     const report = await s.force("admin");
     expect(report.forcedBy).toBe("manual");
     expect(report.phases.every((p) => p.status === "skipped")).toBe(true);
-  });
-});
-
-describe("add()", () => {
-  it("validates names, phases and timeouts; names repeat with a suffix; late adds throw", async () => {
-    const s = new Shutdown(quiet, fakeHost());
-    expect(() => s.add("", () => {})).toThrow(TypeError);
-    expect(() => s.add("x", 5 as never)).toThrow(/needs a function/);
-    expect(() => s.add(42 as never)).toThrow(/close\(\) or destroy\(\)/);
-    expect(() => s.add("x", () => {}, { phase: "nope" })).toThrow(
-      new RangeError(
-        'mpms: option "phase" must be one of "drain", "workers", "clients", "storage", "final", got "nope"',
-      ),
-    );
-    expect(() => s.add("x", () => {}, { timeout: 0 })).toThrow(RangeError);
-    expect(() => s.add("x", () => {}, { timeout: "1" as never })).toThrow(TypeError);
-    s.add("same", () => {}, { phase: "clients" });
-    s.add("same", () => {}, { phase: "clients" });
-    const remove = s.add("gone", () => {}, { phase: "clients" });
-    remove();
-    const run = s.run();
-    await sleep(0);
-    expect(() => s.add("late", () => {}, { phase: "drain" })).toThrow(/already started/);
-    const report = await run;
-    expect(report.phases[2]?.hooks.map((h) => h.name)).toEqual(["same", "same 2"]);
-  });
-
-  it("objects: close() within the hook, destroy() when cut; default phase workers", async () => {
-    const s = new Shutdown({ ...quiet, timeout: 300 }, fakeHost());
-    const calls: string[] = [];
-    class Client {
-      close(): Promise<void> {
-        calls.push("close");
-        return new Promise(() => {});
-      }
-      destroy(): void {
-        calls.push("destroy");
-      }
-    }
-    s.add(new Client());
-    s.add({ destroy: () => void calls.push("destroy only") }, { phase: "storage" });
-    const report = await s.run();
-    expect(calls).toEqual(["close", "destroy"]);
-    const workers = report.phases[1];
-    expect(workers?.hooks[0]).toMatchObject({ name: "client", status: "timeout" });
-    expect(report.phases[3]?.hooks[0]?.status).toBe("skipped"); // the deadline was spent on close
-  });
-});
-
-describe("options and environment", () => {
-  it("bad options throw TypeError/RangeError naming the option and the value", () => {
-    const host = fakeHost();
-    const make = (o: object) => () => new Shutdown(o as never, host);
-    expect(make({ timeout: -1 })).toThrow(
-      new RangeError('mpms: option "timeout" must be > 0 and <= 2147483647, got -1'),
-    );
-    expect(make({ timeout: "30s" })).toThrow(
-      new TypeError('mpms: option "timeout" must be a number of milliseconds, got "30s"'),
-    );
-    expect(make({ timeout: Number.POSITIVE_INFINITY })).toThrow(RangeError);
-    expect(make({ delay: 40_000 })).toThrow(/"delay" \(40000 ms\) must be below "timeout" \(30000 ms\)/);
-    expect(make({ signals: ["SIGKILL"] })).toThrow(/option "signals" must be an array of "SIGTERM"/);
-    expect(make({ exitCode: 256 })).toThrow(
-      new RangeError('mpms: option "exitCode" must be an integer from 0 to 255, got 256'),
-    );
-    expect(make({ forcedExitCode: "1" })).toThrow(TypeError);
-    expect(make({ logger: {} })).toThrow(/option "logger"/);
-    expect(make({ exit: 1 })).toThrow(new TypeError('mpms: option "exit" must be a boolean, got 1'));
-    expect(make({ phases: ["workers", "drain", "clients", "storage", "final"] })).toThrow(/keep "drain"/);
-    expect(make({ phases: ["drain", "workers", "clients", "storage", "final", "drain"] })).toThrow(/unique/);
-    expect(make({ phases: ["drain", "bad name", "workers", "clients", "storage", "final"] })).toThrow(
-      /phases\[1\]\.name/,
-    );
-    expect(make({ timeOut: 5 })).toThrow(new TypeError('mpms: unknown shutdown option "timeOut"'));
-  });
-
-  it("MPMS_SHUTDOWN_TIMEOUT, _DELAY and _<PHASE>_TIMEOUT override the options", () => {
-    const host = fakeHost({
-      MPMS_SHUTDOWN_TIMEOUT: "45s",
-      MPMS_SHUTDOWN_DELAY: "5000",
-      MPMS_SHUTDOWN_DRAIN_TIMEOUT: "20000ms",
-      MPMS_SHUTDOWN_MY_QUEUE_TIMEOUT: "1.5s",
-    });
-    const s = new Shutdown(
-      { timeout: 10_000, phases: ["drain", "workers", "my-queue", "clients", "storage", "final"] },
-      host,
-    );
-    expect(s.timeouts.timeout).toBe(45_000);
-    expect(s.timeouts.delay).toBe(5_000);
-    expect(s.timeouts.phases.drain).toBe(20_000);
-    expect(s.timeouts.phases["my-queue"]).toBe(1_500);
-    expect(s.timeouts.phases.final).toBe(Number.POSITIVE_INFINITY);
-    expect(new Shutdown({ env: false }, host).timeouts.timeout).toBe(30_000);
-  });
-
-  it("bad environment values throw a RangeError naming the variable", () => {
-    for (const [name, value] of [
-      ["MPMS_SHUTDOWN_TIMEOUT", "soon"],
-      ["MPMS_SHUTDOWN_TIMEOUT", "0"],
-      ["MPMS_SHUTDOWN_DELAY", "-5"],
-      ["MPMS_SHUTDOWN_WORKERS_TIMEOUT", "10 minutes"],
-    ] as const) {
-      const make = () => new Shutdown({}, fakeHost({ [name]: value }));
-      expect(make).toThrow(RangeError);
-      expect(make).toThrow(`environment variable ${name} must be a duration`);
-      expect(make).toThrow(JSON.stringify(value));
-    }
-    expect(() => new Shutdown({}, fakeHost({ MPMS_SHUTDOWN_DELAY: "40s" }))).toThrow(/MPMS_SHUTDOWN_DELAY/);
-  });
-});
-
-describe("add(pool)", () => {
-  const make = usePools();
-
-  it("21: runs queued and running tasks to the end within the deadline", async () => {
-    const pool = make<number, number>({ module: fixture("tasks.ts"), workers: 1 });
-    const s = new Shutdown(quiet, fakeHost());
-    s.add(pool);
-    const tasks = [1, 2, 3].map(() => pool.submit(100, { name: "sleep" }));
-    const report = await s.run();
-    expect(await Promise.all(tasks)).toEqual([100, 100, 100]);
-    expect(report.phases[1]?.hooks[0]).toMatchObject({ name: "pool", status: "ok" });
-    expect(pool.state).toBe("closed");
-    await expect(pool.submit(1)).rejects.toBeInstanceOf(PoolClosedError);
-  });
-
-  it("21: at the deadline the rest settle as cancelled and the hook reports how many", async () => {
-    const pool = make<number, number>({ module: fixture("tasks.ts"), workers: 1 });
-    const s = new Shutdown({ ...quiet, timeout: 500 }, fakeHost());
-    s.add(pool);
-    const settled = Promise.allSettled([1, 2, 3].map(() => pool.submit(300, { name: "sleep" })));
-    await pool.start();
-    const t0 = performance.now();
-    const report = await s.run();
-    const ms = performance.now() - t0;
-    const outcomes = await settled;
-    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "rejected"]);
-    for (const o of outcomes.slice(1)) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(PoolClosedError);
-    const hook = report.phases[1]?.hooks[0];
-    expect(hook?.status).toBe("timeout");
-    expect(String(hook?.error)).toMatch(/^TimeoutError: close\(\) reached its 400 ms; 2 tasks cancelled$/);
-    expect(report.running).toEqual([]);
-    expect(ms).toBeLessThan(500);
-    const stats = pool.stats();
-    expect([stats.completed, stats.cancelled, stats.workers.length]).toEqual([1, 2, 0]);
   });
 });
