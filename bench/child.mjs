@@ -53,6 +53,7 @@ async function main() {
       break;
     case "flood":
     case "cpu1ms":
+    case "recycle-cpu":
       measured = await flood(subject.run, counts.tasks);
       break;
     default:

@@ -5,7 +5,10 @@
  * bench/RESULTS.md. See docs/performance.md.
  *
  *   node bench/run.mjs [--quick] [--runtime node,bun,deno] [--reps N] [--workloads a,b]
- *                      [--subjects x,y] [--cpu-prof] [--no-write] [--build]
+ *                      [--subjects x,y] [--cpu-prof] [--no-write] [--build] [--dist <dir>]
+ *
+ * --dist <dir>: Node only; every mpms subject also runs (interleaved, same run) against the
+ * build in <dir> (its mod.js), as "<id>@alt": A/B a hot-path change. Implies --no-write.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
@@ -36,7 +39,10 @@ function parseArgs(argv) {
     else if (a === "--cpu-prof") args.cpuProf = true;
     else if (a === "--no-write") args.write = false;
     else if (a === "--build") args.build = true;
-    else throw new RangeError(`unknown argument ${a}`);
+    else if (a === "--dist") {
+      args.dist = value();
+      args.write = false;
+    } else throw new RangeError(`unknown argument ${a}`);
   }
   for (const r of args.runtimes)
     if (!BINARIES[r]) throw new RangeError(`--runtime must be node, bun or deno, got ${r}`);
@@ -97,6 +103,7 @@ function childCommand(runtime, spec, cpuProfDir) {
 
 /** Run one cell once in a fresh process (own process group); never leaves a process behind. */
 function runOnce(runtime, cell, timeoutMs, cpuProfDir) {
+  const dist = cell.subject.dist;
   const spec = {
     module: cell.subject.module,
     options: cell.subject.options,
@@ -108,7 +115,8 @@ function runOnce(runtime, cell, timeoutMs, cpuProfDir) {
   const [file, args] = childCommand(runtime, spec, cpuProfDir);
   return new Promise((resolve) => {
     const load1 = loadAverage()[0];
-    const child = spawn(file, args, { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const env = dist ? { ...process.env, MPMS_BENCH_DIST: dist } : process.env;
+    const child = spawn(file, args, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const watch = watchTree(child.pid);
     // Only processes this run started: its own group, and descendants seen by pid.
     const killAll = (pids) => {
@@ -151,6 +159,18 @@ function runOnce(runtime, cell, timeoutMs, cpuProfDir) {
 
 async function runRuntime(runtime, args) {
   const list = cells(runtime, args.quick, args);
+  if (args.dist && runtime === "node") {
+    for (const cell of [...list]) {
+      if (cell.subject.kind !== "mpms") continue;
+      const subject = {
+        ...cell.subject,
+        id: `${cell.subject.id}@alt`,
+        label: `${cell.subject.label} [${args.dist}]`,
+        dist: args.dist,
+      };
+      list.splice(list.indexOf(cell) + 1, 0, { ...cell, subject });
+    }
+  }
   const env = describeEnvironment(runtime);
   const loadStart = loadAverage();
   const startedAt = new Date();
@@ -175,7 +195,7 @@ async function runRuntime(runtime, args) {
       const m = r[cell.workload.metric];
       const shown =
         r.status === "ok"
-          ? `${Math.round(m * 10) / 10} ${cell.workload.unit}, RSS ${Math.round(r.peakRssMb)}/${Math.round(r.peakTreeRssMb)} MB${r.leftoverProcesses ? `, LEFT ${r.leftoverProcesses} PROCESSES` : ""}`
+          ? `${Math.round(m * 10) / 10} ${cell.workload.unit}, cpu ${((((r.hostCpuMs ?? 0) + (r.childrenCpuMs ?? 0)) * 1000) / r.count).toFixed(1)} µs/task, RSS ${Math.round(r.peakRssMb)}/${Math.round(r.peakTreeRssMb)} MB${r.leftoverProcesses ? `, LEFT ${r.leftoverProcesses} PROCESSES` : ""}`
           : `${r.status}: ${r.reason.split("\n")[0]}`;
       console.error(`  [${rep + 1}/${args.reps}] ${key.padEnd(38)} ${shown}`);
     }
@@ -217,7 +237,12 @@ async function main() {
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     console.error(`wrote ${file.slice(ROOT.length)}`);
   }
-  if (args.write) console.error(`wrote ${writeReport(RESULTS, `${ROOT}bench/RESULTS.md`).slice(ROOT.length)}`);
+  if (args.write) {
+    const report = writeReport(RESULTS, `${ROOT}bench/RESULTS.md`);
+    // The repository's formatter owns Markdown layout (table padding): keep `biome check` clean.
+    spawnSync(`${ROOT}node_modules/.bin/biome`, ["format", "--write", report], { cwd: ROOT, stdio: "ignore" });
+    console.error(`wrote ${report.slice(ROOT.length)}`);
+  }
   console.error(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   // A failing or leaking cell fails the run (CI runs --quick to keep the suite working).
   if (failures.length > 0) {

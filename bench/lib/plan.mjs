@@ -167,6 +167,15 @@ export const WORKLOADS = [
     better: "higher",
     subjects: ["mpms-thread", "mpms-thread-recycle"],
   },
+  {
+    id: "recycle-cpu",
+    label: "5b. 1 ms CPU tasks, recycling every 1000 tasks",
+    task: "cpu1ms",
+    metric: "tasksPerSec",
+    unit: "tasks/s",
+    better: "higher",
+    subjects: ["mpms-thread", "mpms-thread-recycle"],
+  },
 ];
 
 const COUNTS = {
@@ -176,6 +185,7 @@ const COUNTS = {
     flood: { warmup: 2_000, tasks: 100_000 },
     cpu1ms: { warmup: 200, tasks: 4_000 },
     recycle: { warmup: 5_000, tasks: 50_000 },
+    "recycle-cpu": { warmup: 200, tasks: 8_000 },
   },
   quick: {
     echo1: { warmup: 200, tasks: 1_000 },
@@ -183,6 +193,7 @@ const COUNTS = {
     flood: { warmup: 200, tasks: 10_000 },
     cpu1ms: { warmup: 50, tasks: 200 },
     recycle: { warmup: 500, tasks: 5_000 },
+    "recycle-cpu": { warmup: 50, tasks: 2_500 },
   },
 };
 
@@ -199,7 +210,7 @@ export function cells(runtime, quick, pick) {
   const out = [];
   const recycleOn = runtime === "node";
   for (const w of WORKLOADS) {
-    if (w.id === "recycle" && !recycleOn) continue;
+    if (w.id.startsWith("recycle") && !recycleOn) continue;
     for (const sid of w.subjects ?? BY_RUNTIME[runtime]) {
       if (pick.workloads.length > 0 && !pick.workloads.includes(w.id)) continue;
       if (pick.subjects.length > 0 && !pick.subjects.includes(sid)) continue;

@@ -44,29 +44,42 @@ function workloadTable(run, workload) {
   const floors = FLOORS[run.meta.runtime];
   const floorOf = (row) =>
     run.rows.find((r) => r.workload === workload.id && r.subject === floors[row.channel] && r.status === "ok");
-  const cpu = workload.id === "cpu1ms";
+  const ideal = run.meta.workers * 1000;
+  // [header, cell(row)]; the first two columns are the subject and the headline metric.
+  const columns = [
+    [
+      "÷ floor",
+      (row) => {
+        const floor = floorOf(row);
+        return floor ? `${(row.metric.median / floor.metric.median).toFixed(2)}x` : "–";
+      },
+    ],
+    ...(workload.task === "cpu1ms"
+      ? [["of ideal", (row) => `${((row.metric.median / ideal) * 100).toFixed(1)}%`]]
+      : []),
+    ["p50 µs", (row) => fmt(row.p50Us)],
+    ["p99 µs", (row) => fmt(row.p99Us)],
+    ["CPU µs/task", (row) => fmt(row.cpuUsPerTask, 1)],
+    ["peak RSS host MB", (row) => fmt(row.peakRssMb)],
+    ["peak RSS all processes MB", (row) => fmt(row.peakTreeRssMb)],
+    ...(workload.id === "echo1" ? [["pool start ms", (row) => fmt(row.startMs)]] : []),
+  ];
   const lines = [
     `### ${workload.label}`,
     "",
-    `| subject | ${workload.unit}, median (min–max) | ÷ floor | ${cpu ? "of ideal | " : ""}p50 µs | p99 µs | CPU µs/task | peak RSS host MB | peak RSS all processes MB |`,
-    `|---|---|---|${cpu ? "---|" : ""}---|---|---|---|---|`,
+    `| subject | ${workload.unit}, median (min–max) | ${columns.map((c) => c[0]).join(" | ")} |`,
+    `|---|---|${columns.map(() => "---|").join("")}`,
   ];
   for (const row of rows) {
-    if (row.status !== "ok" && !row.metric) {
+    if (!row.metric) {
       const why = String(row.reason ?? row.status).split("\n")[0];
-      lines.push(
-        `| ${row.label} | ${row.status === "skipped" ? "skipped" : "error"}: ${why} | | ${cpu ? "| " : ""}| | | |`,
-      );
+      const cells = [`${row.status === "skipped" ? "skipped" : "error"}: ${why}`, ...columns.map(() => "")];
+      lines.push(`| ${row.label} | ${cells.join(" | ")} |`);
       continue;
     }
-    const floor = floorOf(row);
-    const ratio = floor ? `${(row.metric.median / floor.metric.median).toFixed(2)}x` : "–";
-    const ideal = cpu ? `${((row.metric.median / (run.meta.workers * 1000)) * 100).toFixed(1)}% | ` : "";
     const flag =
       row.status === "error" ? " (some reps failed)" : row.leftoverProcesses > 0 ? " (left processes behind)" : "";
-    lines.push(
-      `| ${row.label}${flag} | ${metricCell(row)} | ${ratio} | ${ideal}${fmt(row.p50Us)} | ${fmt(row.p99Us)} | ${fmt(row.cpuUsPerTask, 1)} | ${fmt(row.peakRssMb)} | ${fmt(row.peakTreeRssMb)} |`,
-    );
+    lines.push(`| ${row.label}${flag} | ${metricCell(row)} | ${columns.map((c) => c[1](row)).join(" | ")} |`);
   }
   const c = rows[0].counts;
   lines.push(
@@ -93,7 +106,7 @@ function targetsTable(runtime, run) {
           : `**missed by ${Math.round(-t.margin * 100)}%**`;
     const best = t.best ? `${t.best.ratio}x (${t.best.label})` : "–";
     lines.push(
-      `| ${t.text}${t.info ? " *(info)*" : ""} | ${t.need} vs ${t.reference} | ${t.ratio === null ? "–" : `${t.ratio}x`} | ${best} | ${verdict} |`,
+      `| ${t.text}${t.info ? " *(info)*" : ""} | ${t.need} vs ${t.reference} | ${t.ratio === null ? "–" : `${t.ratio}x`} | ${best} | ${verdict}${t.context ? ` (${t.context})` : ""} |`,
     );
   }
   return lines.join("\n");

@@ -4,7 +4,13 @@
  */
 import { currentRuntime } from "../lib/runtime.mjs";
 
-const entry = currentRuntime() === "node" ? "../dist/mod.js" : "../../mod.ts";
+// MPMS_BENCH_DIST (run.mjs --dist <dir>): measure another build, e.g. a patched copy, against this one.
+const other = globalThis.process?.env?.MPMS_BENCH_DIST;
+const entry = other
+  ? new URL(`file://${other.replace(/\/?$/, "/")}mod.js`).href
+  : currentRuntime() === "node"
+    ? "../dist/mod.js"
+    : "../../mod.ts";
 
 export async function open({ workers, task, options = {} }) {
   const { Pool, adapterNames } = await import(entry);
