@@ -3,32 +3,42 @@
  * (exit codes, error events). On Deno, terminate() does not stop a thread stuck in a CPU loop,
  * hence `canKillBusy: false` there.
  */
+import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import type { Adapter, AdapterOptions, SpawnRequest, WorkerHandle } from "../src/adapter.ts";
 import type { FromWorker, ToWorker } from "../src/protocol.ts";
-import { currentRuntime, isTypeScript } from "./detect.ts";
+import { currentRuntime } from "./detect.ts";
 
-const ENTRY = new URL(`./thread_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+const FROM_SOURCE = import.meta.url.endsWith(".ts");
+const ENTRY = new URL(`./thread_entry${FROM_SOURCE ? ".ts" : ".js"}`, import.meta.url);
+/** The built entry beside the sources (after `npm run build`). */
+const BUILT_ENTRY = new URL("../dist/runtimes/thread_entry.js", import.meta.url);
 
-/** On Node, a TypeScript entry (running from source) is loaded through tsx, registered first. */
-function nodeTsShim(): string {
+/**
+ * Node 20 cannot run the TypeScript entry. Running from source, use the built entry if there is
+ * one (a stale build is refused by the protocol version check), else load the entry through tsx.
+ */
+function nodeEntry(): { entry: URL; shim: string | null } {
+  if (!FROM_SOURCE) return { entry: ENTRY, shim: null };
+  if (existsSync(BUILT_ENTRY)) return { entry: BUILT_ENTRY, shim: null };
   const tsx = import.meta.resolve("tsx/esm/api");
-  return `import(${JSON.stringify(tsx)}).then((m) => m.register()).then(() => import(${JSON.stringify(ENTRY.href)}))`;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => m.register()).then(() => import(${JSON.stringify(ENTRY.href)}))`;
+  return { entry: ENTRY, shim: code };
 }
 
 export default function threadAdapter(options: AdapterOptions): Adapter {
   const runtime = currentRuntime();
-  const viaShim = runtime === "node" && isTypeScript(ENTRY.pathname);
-  const shim = viaShim ? nodeTsShim() : "";
+  const { entry, shim } = runtime === "node" ? nodeEntry() : { entry: ENTRY, shim: null };
   return {
     name: "thread",
     canKillBusy: runtime !== "deno",
     isolated: false,
     spawn(request: SpawnRequest): WorkerHandle {
       const workerData = { module: options.module.href };
-      const worker = viaShim
-        ? new Worker(shim, { eval: true, workerData, env: options.env, execArgv: options.execArgv })
-        : new Worker(ENTRY, { workerData, env: options.env, execArgv: options.execArgv });
+      const worker =
+        shim !== null
+          ? new Worker(shim, { eval: true, workerData, env: options.env, execArgv: options.execArgv })
+          : new Worker(entry, { workerData, env: options.env, execArgv: options.execArgv });
       let exited = false;
       let lastError: unknown;
       worker.on("message", (batch: FromWorker[]) => {

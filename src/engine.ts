@@ -18,7 +18,7 @@ import {
 import type { BackoffDetail, RetireReason, WorkerExitDetail } from "./events.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
-import type { FromWorker, ToWorker, WorkerConfig } from "./protocol.ts";
+import { type FromWorker, PROTOCOL_VERSION, type ToWorker, type WorkerConfig } from "./protocol.ts";
 import { Deque } from "./queue.ts";
 import { ResultsChannel } from "./results.ts";
 import type { PoolState, PoolStats } from "./stats.ts";
@@ -362,8 +362,10 @@ export class PoolEngine {
         const ms = t - task.startedAt;
         this.ewmaRunMs = this.ewmaRunMs < 0 ? ms : this.ewmaRunMs * 0.9 + ms * 0.1;
       }
-      this.promote(slot);
-      if (slot.stopSent && slot.outstanding.size === 0) this.armStopTimer(slot);
+      if (slot.state !== "exited" && slot.state !== "zombie") {
+        this.promote(slot);
+        if (slot.stopSent && slot.outstanding.size === 0) this.armStopTimer(slot);
+      }
     }
     task.state = TaskState.Done;
     task.deadlineGen++;
@@ -483,6 +485,7 @@ export class PoolEngine {
       return slot;
     }
     const config: WorkerConfig = {
+      protocol: PROTOCOL_VERSION,
       module: opts.module.href,
       workerId: slot.id,
       concurrency: opts.concurrency,
@@ -497,12 +500,6 @@ export class PoolEngine {
         this.kill(slot, "start");
       }, opts.startTimeout),
     );
-    if (opts.maxAge !== Number.POSITIVE_INFINITY) {
-      slot.timers.push(setTimeout(() => this.planRetire(slot, "maxAge", true), opts.maxAge));
-    }
-    if (opts.maxAgeHard !== Number.POSITIVE_INFINITY) {
-      slot.timers.push(setTimeout(() => this.kill(slot, "maxAgeHard"), opts.maxAgeHard));
-    }
     return slot;
   }
 
@@ -554,6 +551,14 @@ export class PoolEngine {
     if (slot.state !== "starting") return;
     slot.state = slot.retiring ? "retiring" : "ready";
     this.workersStarted++;
+    // Ages count from ready: start-up is bounded by startTimeout, and a worker must get to serve.
+    const opts = this.opts;
+    if (opts.maxAge !== Number.POSITIVE_INFINITY) {
+      slot.timers.push(setTimeout(() => this.planRetire(slot, "maxAge", true), opts.maxAge));
+    }
+    if (opts.maxAgeHard !== Number.POSITIVE_INFINITY) {
+      slot.timers.push(setTimeout(() => this.kill(slot, "maxAgeHard"), opts.maxAgeHard));
+    }
     this.emit("workerstart", { workerId: slot.id, pid: slot.handle.pid, threadId: slot.handle.threadId });
     const old = slot.replaces;
     if (old) {
@@ -593,11 +598,9 @@ export class PoolEngine {
 
     // Tasks on the worker: started ones fail, unstarted ones go back to the queue.
     const back: Task[] = [];
-    for (const task of [...slot.outstanding.values()]) {
-      if (!task.running) {
-        back.push(task);
-        continue;
-      }
+    const started: Task[] = [];
+    for (const task of slot.outstanding.values()) (task.running ? started : back).push(task);
+    for (const task of started) {
       if (slot.killReason === "destroy")
         this.settle(task, false, new PoolClosedError("the pool was destroyed"), "cancelled");
       else if (slot.killReason !== null && RETIRING_KILLS.has(slot.killReason)) {

@@ -193,7 +193,7 @@ function errorNames(value: unknown): string[] {
 }
 
 function ensureBelow(soft: string, softValue: number, hard: string, hardValue: number): void {
-  if (Number.isFinite(hardValue) && softValue >= hardValue) {
+  if (Number.isFinite(softValue) && Number.isFinite(hardValue) && softValue >= hardValue) {
     throw new RangeError(`mpms: option "${soft}" (${softValue}) must be below "${hard}" (${hardValue})`);
   }
 }

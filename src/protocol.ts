@@ -4,8 +4,15 @@
  */
 import type { WireError } from "./wire_error.ts";
 
+/**
+ * Bumped on every protocol change. A worker built from another version (a stale dist/ next to
+ * the sources) refuses to start instead of misbehaving.
+ */
+export const PROTOCOL_VERSION = 1;
+
 /** Settings a worker receives in its first message. */
 export interface WorkerConfig {
+  protocol: number;
   /** URL (href) of the user's task module. */
   module: string;
   workerId: number;

@@ -46,7 +46,7 @@ export class WorkerSlot {
   }
 
   get accepting(): boolean {
-    return this.state === "ready" && this.retiring === null && this.tasksSent < this.taskLimit;
+    return this.state === "ready" && this.retiring === null && !this.killSent && this.tasksSent < this.taskLimit;
   }
 
   clearTimers(): void {

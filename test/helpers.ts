@@ -88,3 +88,6 @@ export function usePools(): <In = unknown, Out = unknown>(options: PoolOptions<I
     return pool;
   };
 }
+
+/** For `.catch(caught)`: turns a rejection into its reason, typed loosely for assertions. */
+export const caught = (error: any): any => error;

@@ -4,7 +4,7 @@
  * Adapters give it an {@link WorkerEndpoint}; it never touches a runtime API itself.
  */
 import { SerializationError } from "../errors.ts";
-import type { FromWorker, ToWorker, WorkerConfig } from "../protocol.ts";
+import { type FromWorker, PROTOCOL_VERSION, type ToWorker, type WorkerConfig } from "../protocol.ts";
 import { toWireError, type WireError } from "../wire_error.ts";
 
 /** The channel to the parent, as an adapter's worker entry provides it. */
@@ -81,6 +81,11 @@ class WorkerRunner {
       this.heartbeat = setInterval(() => this.post({ t: "hb", mem: this.endpoint.memory() }), config.heartbeat);
     }
     try {
+      if (config.protocol !== PROTOCOL_VERSION) {
+        throw new Error(
+          `worker protocol ${PROTOCOL_VERSION} does not match the pool's ${config.protocol}: rebuild (npm run build)`,
+        );
+      }
       this.mod = (await import(config.module)) as Record<string, unknown>;
       const init = this.mod.init;
       if (typeof init === "function") await (init as Hook)({ workerId: config.workerId });

@@ -9,7 +9,7 @@ import {
   WorkerCrashedError,
   WorkerStartError,
 } from "../../mod.ts";
-import { adapters, fixture, usePools, waitFor } from "../helpers.ts";
+import { adapters, caught, fixture, usePools, waitFor } from "../helpers.ts";
 
 const tasks = fixture("tasks.ts");
 
@@ -56,7 +56,7 @@ describe.each(adapters)("outcomes on the %s adapter", (adapter) => {
     await pool.start();
     const crash = pool.submit(3, { name: "exit" });
     const next = pool.submit(5);
-    const err = await crash.catch((e) => e);
+    const err: any = await crash.catch(caught);
     expect(err).toBeInstanceOf(WorkerCrashedError);
     expect(err.code).toBe(3);
     expect(err.reason).toBe("exit");
@@ -70,7 +70,7 @@ describe.each(adapters)("outcomes on the %s adapter", (adapter) => {
 
   it("3: an uncaught error in a timer crashes the worker, not the host", async () => {
     const pool = make<void, unknown>({ module: tasks, adapter, workers: 1 });
-    const err = await pool.submit(undefined, { name: "throwInTimer" }).catch((e) => e);
+    const err: any = await pool.submit(undefined, { name: "throwInTimer" }).catch(caught);
     expect(err).toBeInstanceOf(WorkerCrashedError);
     expect(err.reason).toBe("error");
     expect(await pool.submit(1 as never)).toBe(1);
@@ -88,10 +88,10 @@ describe.each(adapters)("outcomes on the %s adapter", (adapter) => {
   it("5: a result that cannot be sent fails only that task; the worker stays usable", async () => {
     const pool = make<unknown, unknown>({ module: tasks, adapter, workers: 1 });
     await pool.start();
-    const err = await pool.submit(null, { name: "unclonableResult" }).catch((e) => e);
+    const err: any = await pool.submit(null, { name: "unclonableResult" }).catch(caught);
     expect(err).toBeInstanceOf(SerializationError);
     expect(err.message).toMatch(/cannot be sent/);
-    const bad = await pool.submit({ f: () => 1 }).catch((e) => e);
+    const bad: any = await pool.submit({ f: () => 1 }).catch(caught);
     expect(bad).toBeInstanceOf(SerializationError);
     expect(await pool.submit("still here")).toBe("still here");
     expect(pool.stats().workersStarted).toBe(1);
@@ -121,7 +121,7 @@ describe.each(adapters)("outcomes on the %s adapter", (adapter) => {
 
   it("7/17: when workers cannot start, start() and submits reject instead of waiting forever", async () => {
     const pool = make<number, number>({ module: fixture("bad_init.ts"), adapter, workers: 2 });
-    const err = await pool.start().catch((e) => e);
+    const err: any = await pool.start().catch(caught);
     expect(err).toBeInstanceOf(WorkerStartError);
     expect(String(err.message)).toMatch(/init failed on purpose/);
     await expect(pool.submit(1)).rejects.toBeInstanceOf(PoolUnavailableError);
@@ -141,7 +141,7 @@ describe.each(adapters)("outcomes on the %s adapter", (adapter) => {
     const late = new AbortController();
     const running = pool.submit(null, { name: "untilAborted", signal: late.signal });
     setTimeout(() => late.abort(new Error("stop now")), 150);
-    const lateErr = await running.catch((e) => e);
+    const lateErr: any = await running.catch(caught);
     expect(lateErr.message).toBe("stop now");
     await blocker;
     const already = AbortSignal.abort(new Error("already"));

@@ -1,7 +1,7 @@
 /** Pool API behaviours (foundation issue, behaviour 20) for every adapter on this runtime. */
 import { describe, expect, it } from "vitest";
 import { type Outcome, PoolClosedError, WorkerCrashedError } from "../../mod.ts";
-import { adapters, fixture, usePools, waitFor } from "../helpers.ts";
+import { adapters, caught, fixture, usePools, waitFor } from "../helpers.ts";
 
 const tasks = fixture("tasks.ts");
 
@@ -71,8 +71,8 @@ describe.each(adapters)("pool API on the %s adapter", (adapter) => {
   it("destroy() rejects queued and running tasks with PoolClosedError and kills the workers", async () => {
     const pool = make<unknown, unknown>({ module: tasks, adapter, workers: 1, prefetch: 0 });
     await pool.start();
-    const running = pool.submit(null, { name: "hang" }).catch((e) => e);
-    const queued = pool.submit(1).catch((e) => e);
+    const running = pool.submit(null, { name: "hang" }).catch(caught);
+    const queued = pool.submit(1).catch(caught);
     await waitFor(() => pool.stats().running === 1);
     const t0 = performance.now();
     await pool.destroy();
