@@ -16,6 +16,7 @@ import "./runtimes/signals.ts";
 
 export type { Adapter, AdapterFactory, AdapterOptions, SpawnRequest, WorkerExit, WorkerHandle } from "./src/adapter.ts";
 export { adapterNames, registerAdapter } from "./src/adapter.ts";
+export type { FailureKind } from "./src/engine.ts";
 export {
   type CrashReason,
   MpmsError,
@@ -37,6 +38,7 @@ export type {
   WorkerRetireDetail,
   WorkerStartDetail,
 } from "./src/events.ts";
+export type { HistogramSnapshot } from "./src/histogram.ts";
 export type { PoolOptions } from "./src/options.ts";
 export type { ErrorOutcome, OkOutcome, Outcome } from "./src/outcome.ts";
 export { type CloseOptions, type MapOptions, Pool, type SubmitOptions } from "./src/pool.ts";

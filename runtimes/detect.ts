@@ -33,3 +33,34 @@ export async function ensureTypeScript(specifier: string): Promise<void> {
   }
   api.register();
 }
+
+/**
+ * Make `process.exit` and `Deno.exit`, called by task code, send the worker's pending messages
+ * first: a result posted just before an exit must reach the pool (behaviour 4).
+ */
+export function flushBeforeExit(flush: () => void): void {
+  const proc = globalThis.process as { exit?: (code?: number) => never } | undefined;
+  if (proc && typeof proc.exit === "function") {
+    const exit = proc.exit.bind(proc);
+    proc.exit = ((code?: number) => {
+      flush();
+      return exit(code);
+    }) as (code?: number) => never;
+  }
+  const deno = (globalThis as { Deno?: { exit?: (code?: number) => never } }).Deno;
+  if (deno && typeof deno.exit === "function") {
+    const exit = deno.exit.bind(deno);
+    try {
+      Object.defineProperty(deno, "exit", {
+        value: (code?: number) => {
+          flush();
+          return exit(code);
+        },
+        configurable: true,
+        writable: true,
+      });
+    } catch {
+      // a frozen namespace: the heartbeat/exit path still reports the crash
+    }
+  }
+}

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { FromWorker, ToWorker } from "../src/protocol.ts";
 import { runWorker } from "../src/worker/run_worker.ts";
-import { ensureTypeScript } from "./detect.ts";
+import { ensureTypeScript, flushBeforeExit } from "./detect.ts";
 
 const port = parentPort;
 if (!port) throw new Error("mpms thread entry must run in a worker thread");
@@ -12,7 +12,7 @@ await ensureTypeScript((workerData as { module: string }).module).catch((err) =>
   console.error(String(err?.message ?? err));
 });
 
-runWorker({
+const worker = runWorker({
   send(batch: FromWorker[]) {
     port.postMessage(batch);
   },
@@ -26,3 +26,4 @@ runWorker({
     process.exit(code);
   },
 });
+flushBeforeExit(worker.flush);

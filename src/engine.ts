@@ -16,6 +16,7 @@ import {
   WorkerStartError,
 } from "./errors.ts";
 import type { BackoffDetail, RetireReason, WorkerExitDetail } from "./events.ts";
+import { Histogram } from "./histogram.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
 import { type FromWorker, PROTOCOL_VERSION, type ToWorker, type WorkerConfig } from "./protocol.ts";
@@ -47,6 +48,18 @@ const FAILURES = new Set<RetireReason>(["crash", "start", "heartbeat"]);
 
 type Emit = (type: string, detail: unknown) => void;
 
+/** Why failed tasks failed (stats().failures). */
+export type FailureKind = "error" | "crash" | "timeout" | "retired" | "serialization" | "unavailable";
+
+function failureKind(error: unknown): FailureKind {
+  if (error instanceof WorkerRetiredError) return "retired";
+  if (error instanceof SerializationError) return "serialization";
+  if (error instanceof PoolUnavailableError) return "unavailable";
+  if (error instanceof WorkerCrashedError) return "crash";
+  if (error instanceof TaskTimeoutError) return "timeout";
+  return "error";
+}
+
 interface Waiter {
   task: Task;
   queued?: () => void;
@@ -76,6 +89,8 @@ export class PoolEngine {
   private failures: number[] = [];
   private consecutiveFailures = 0;
   private ewmaRunMs = -1;
+  /** Work arrived since the last "drain". */
+  private busy = false;
   // counters
   private submitted = 0;
   private queuedCount = 0;
@@ -88,6 +103,9 @@ export class PoolEngine {
   private workersStarted = 0;
   private zombies = 0;
   private readonly retirements: Partial<Record<RetireReason, number>> = {};
+  private readonly failures_: Partial<Record<FailureKind, number>> = {};
+  private readonly waitTime = new Histogram();
+  private readonly runTime = new Histogram();
 
   constructor(
     readonly opts: ResolvedOptions,
@@ -185,6 +203,7 @@ export class PoolEngine {
   }
 
   private admit(task: Task): void {
+    this.busy = true;
     task.state = TaskState.Queued;
     this.submitted++;
     this.queuedCount++;
@@ -388,6 +407,14 @@ export class PoolEngine {
         break;
       default:
         this.failed++;
+    }
+    if (kind !== "completed" && kind !== "cancelled") {
+      const why = failureKind(value);
+      this.failures_[why] = (this.failures_[why] ?? 0) + 1;
+    }
+    if (task.dispatchedAt > 0) {
+      this.waitTime.recordMs(task.dispatchedAt - task.submittedAt);
+      this.runTime.recordMs(t - (task.startedAt || task.dispatchedAt));
     }
     if (ok) task.resolve?.(value);
     else task.reject?.(value);
@@ -873,11 +900,14 @@ export class PoolEngine {
 
   // ---------------------------------------------------------------- close / destroy
 
+  /** When nothing is queued, waiting or running: emit "drain" (once per busy spell), wake close(). */
   private checkIdle(): void {
-    if (this.idleWaiters.length === 0) return;
-    if (this.queuedCount === 0 && this.inFlight === 0 && this.waiters.length === 0) {
-      for (const w of this.idleWaiters.splice(0)) w();
+    if (this.queuedCount !== 0 || this.inFlight !== 0 || this.waiters.length !== 0) return;
+    if (this.busy) {
+      this.busy = false;
+      this.emit("drain", { submitted: this.submitted });
     }
+    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private checkExited(): void {
@@ -1001,6 +1031,9 @@ export class PoolEngine {
       timedOut: this.timedOut,
       workersStarted: this.workersStarted,
       retirements: { ...this.retirements },
+      failures: { ...this.failures_ },
+      waitTime: this.waitTime.snapshot(),
+      runTime: this.runTime.snapshot(),
       zombies: this.zombies,
       workers: [...this.slots].map((s) => ({
         id: s.id,

@@ -1,4 +1,6 @@
+import type { FailureKind } from "./engine.ts";
 import type { RetireReason } from "./events.ts";
+import type { HistogramSnapshot } from "./histogram.ts";
 
 export type PoolState = "idle" | "starting" | "running" | "closing" | "closed" | "failed";
 
@@ -40,6 +42,12 @@ export interface PoolStats {
   workersStarted: number;
   /** Worker exits by reason. */
   retirements: Partial<Record<RetireReason, number>>;
+  /** Failed tasks by kind of failure (sums to `failed`). */
+  failures: Partial<Record<FailureKind, number>>;
+  /** Time from submit to dispatch of settled tasks that reached a worker (seconds buckets). */
+  waitTime: HistogramSnapshot;
+  /** Time from start to settle of those tasks (seconds buckets). */
+  runTime: HistogramSnapshot;
   zombies: number;
   workers: WorkerStats[];
 }

@@ -204,7 +204,7 @@ class WorkerRunner {
   }
 
   /** Send the outbox; a message the channel cannot carry fails only its own task. */
-  private flush(): void {
+  flush(): void {
     this.flushQueued = false;
     if (this.outbox.length === 0) return;
     const batch = this.outbox;
@@ -238,8 +238,15 @@ class WorkerRunner {
   }
 }
 
+/** What an entry can do with a running worker side. */
+export interface WorkerControl {
+  /** Send everything posted so far now (call it before the worker exits abruptly). */
+  flush(): void;
+}
+
 /** Run the worker side over `endpoint` until the parent stops it. */
-export function runWorker(endpoint: WorkerEndpoint): void {
+export function runWorker(endpoint: WorkerEndpoint): WorkerControl {
   const runner = new WorkerRunner(endpoint);
   endpoint.listen((batch) => runner.receive(batch));
+  return { flush: () => runner.flush() };
 }

@@ -158,6 +158,27 @@ describe.each(adapters)("pool API on the %s adapter", (adapter) => {
     await pool.close();
   });
 
+  it("stats() breaks failures down by kind and records wait/run histograms; drain fires when idle", async () => {
+    const pool = make<unknown, unknown>({ module: tasks, adapter, workers: 1 });
+    let drains = 0;
+    pool.addEventListener("drain", () => drains++);
+    await Promise.allSettled([
+      pool.submit(1),
+      pool.submit("x", { name: "fail" }),
+      pool.submit(3, { name: "exit" }),
+      pool.submit(null, { name: "unclonableResult" }),
+    ]);
+    await waitFor(() => drains === 1, 2_000, "drain");
+    const s = pool.stats();
+    expect(s.failures).toEqual({ error: 1, crash: 1, serialization: 1 });
+    expect(Object.values(s.failures).reduce((a, b) => a + (b ?? 0), 0)).toBe(s.failed);
+    expect(s.runTime.count).toBe(4);
+    expect(s.waitTime.count).toBe(4);
+    expect(s.runTime.counts.at(-1)).toBeLessThanOrEqual(4);
+    expect(s.runTime.buckets.length).toBe(s.runTime.counts.length);
+    await pool.close();
+  });
+
   it("await using closes the pool", async () => {
     let captured: { state: string } | undefined;
     {
