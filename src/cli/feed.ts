@@ -1,0 +1,164 @@
+/**
+ * The read loop of `mpms run`: pulls input lines one at a time (only while the in-flight window
+ * has room and the output can take more), submits each as a task, retries tasks whose worker
+ * died, and hands every outcome to the writer. Stopping ends the reading at once; tasks in
+ * flight still settle and are written (or, if cancelled, left out so that --resume runs them).
+ */
+import {
+  PoolClosedError,
+  PoolUnavailableError,
+  TaskTimeoutError,
+  WorkerCrashedError,
+  WorkerRetiredError,
+} from "../errors.ts";
+import type { Pool } from "../pool.ts";
+import type { InputSource } from "./host.ts";
+import { readLines } from "./lines.ts";
+import { badInputLine, errorFields, failedLine, okLine } from "./outcome_line.ts";
+import type { LineSet } from "./resume.ts";
+import type { Tally } from "./tally.ts";
+import type { Window } from "./window.ts";
+import type { OutcomeWriter } from "./writer.ts";
+
+type Result = { ok: true; value: unknown; attempts: number } | { ok: false; error: unknown; attempts: number };
+
+/** Errors that say the worker went away under the task, not that the task itself failed. */
+export function isRetryable(error: unknown): boolean {
+  return (
+    error instanceof WorkerCrashedError || error instanceof TaskTimeoutError || error instanceof WorkerRetiredError
+  );
+}
+
+export interface FeedOptions {
+  pool: Pool;
+  source: InputSource;
+  window: Window;
+  writer: OutcomeWriter;
+  tally: Tally;
+  /** Lines an earlier run answered (--resume). */
+  answered: LineSet | undefined;
+  name: string | undefined;
+  retries: number;
+  /** The pool can no longer run tasks (crash loop): reading stops, the run fails. */
+  onPoolFailed(error: unknown): void;
+}
+
+export class Feeder {
+  readonly #o: FeedOptions;
+  #stopped = false;
+  #wakeStop: (() => void) | undefined;
+  readonly #stop = new Promise<void>((resolve) => (this.#wakeStop = resolve));
+  /** Tasks (and bad lines) given a sequence number so far. */
+  #issued = 0;
+  #readError: unknown;
+
+  constructor(options: FeedOptions) {
+    this.#o = options;
+  }
+
+  /** Lines taken from the input in this run (tasks and lines that are not JSON). */
+  get issued(): number {
+    return this.#issued;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The error that ended reading early, if one did. */
+  get readError(): unknown {
+    return this.#readError;
+  }
+
+  /** Stop reading input now. Idempotent. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#o.window.stop();
+    this.#wakeStop?.();
+    try {
+      this.#o.source.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  /** Read and submit until the input ends or stop() is called. */
+  async run(): Promise<void> {
+    const { window, writer, tally, answered } = this.#o;
+    const lines = readLines(this.#o.source.chunks)[Symbol.asyncIterator]();
+    const stopped = this.#stop.then(() => undefined);
+    try {
+      while (!this.#stopped) {
+        const pending = lines.next();
+        pending.catch(() => {}); // a read cut by stop() may reject after we stopped waiting
+        const next = await Promise.race([pending, stopped]);
+        if (next === undefined || next.done || this.#stopped) break;
+        const { line, text } = next.value;
+        if (answered?.has(line)) {
+          tally.skipped++;
+          continue;
+        }
+        if (!(await window.acquire())) break;
+        await Promise.race([writer.ready(), stopped]);
+        const seq = this.#issued++;
+        let input: unknown;
+        try {
+          input = JSON.parse(text);
+        } catch (error) {
+          tally.invalid++;
+          writer.put(seq, badInputLine(line, error));
+          continue;
+        }
+        void this.#runTask(input).then((result) => this.#settle(seq, line, result));
+      }
+    } catch (error) {
+      if (!this.#stopped) this.#readError = error;
+    } finally {
+      this.stop();
+      void lines.return(undefined).catch(() => {});
+    }
+  }
+
+  async #runTask(input: unknown): Promise<Result> {
+    const { pool, name, retries, tally } = this.#o;
+    const options = name === undefined ? undefined : { name };
+    for (let attempts = 1; ; attempts++) {
+      try {
+        return { ok: true, value: await pool.submit(input, options), attempts };
+      } catch (error) {
+        // Also while stopping: a retry then meets the closed pool and the line is left for --resume.
+        if (attempts > retries || !isRetryable(error)) return { ok: false, error, attempts };
+        tally.retries++;
+      }
+    }
+  }
+
+  #settle(seq: number, line: number, result: Result): void {
+    const { writer, tally } = this.#o;
+    if (result.ok) {
+      let text: string;
+      try {
+        text = okLine(line, result.value, result.attempts);
+        tally.ok++;
+      } catch (error) {
+        text = failedLine(line, error, result.attempts);
+        tally.fail(errorFields(error).name);
+      }
+      writer.put(seq, text);
+      return;
+    }
+    const { error } = result;
+    if (error instanceof PoolClosedError || error instanceof PoolUnavailableError) {
+      // Not an answer for this line: it was cut by the end of the run. Left out of the output.
+      writer.put(seq, null);
+      if (error instanceof PoolUnavailableError) {
+        this.#o.onPoolFailed(error);
+        this.stop();
+      }
+      return;
+    }
+    tally.fail(errorFields(error).name);
+    writer.put(seq, failedLine(line, error, result.attempts));
+  }
+}

@@ -1,0 +1,24 @@
+/** `mpms <command>`: parse the arguments, run, and map failures to exit codes. */
+import { parseArgs, UsageError } from "./args.ts";
+import type { CliHost } from "./host.ts";
+import { EXIT, runCommand } from "./run.ts";
+import { HELP, SHORT_USAGE } from "./usage.ts";
+
+/**
+ * Run `mpms` with `argv` (the arguments after the program name). Resolves with the exit code, or
+ * null when an interruption ends the process itself (exit code 130).
+ */
+export async function main(argv: readonly string[], host: CliHost): Promise<number | null> {
+  try {
+    const command = parseArgs(argv, (name) => host.env(name));
+    if (command.kind === "help") {
+      host.stdout.write(HELP);
+      return EXIT.ok;
+    }
+    return await runCommand(command.options, host);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    host.stderr.write(`mpms: ${error.message}\n${SHORT_USAGE}\n`);
+    return EXIT.usage;
+  }
+}

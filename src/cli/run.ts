@@ -1,0 +1,268 @@
+/**
+ * `mpms run`: the pool, the read loop, the writer, progress and the summary, tied to the
+ * Shutdown coordinator so that Ctrl+C behaves as it does for the library: the first signal stops
+ * reading input ("drain" phase), the pool finishes what it has ("workers"), every finished
+ * outcome is written and the summary printed ("final"), exit 130; a second signal forces.
+ */
+import { Pool } from "../pool.ts";
+import { Shutdown } from "../shutdown.ts";
+import { FLAG_OF_OPTION, type RunOptions, UsageError } from "./args.ts";
+import { Feeder } from "./feed.ts";
+import type { AdminHandle, CliHost } from "./host.ts";
+import { countLines } from "./lines.ts";
+import { PLAIN_INTERVAL, Progress, type ProgressMode } from "./progress.ts";
+import { type LineSet, readAnswered } from "./resume.ts";
+import { formatSummary } from "./summary.ts";
+import { Tally } from "./tally.ts";
+import { Window } from "./window.ts";
+import { OutcomeWriter } from "./writer.ts";
+
+/** Exit codes of `mpms run`. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/** The window is this many times what the workers can run at once (at least MIN_WINDOW). */
+const WINDOW_FACTOR = 4;
+const MIN_WINDOW = 16;
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The pool's validation message in terms of flags: `option "maxAge"` → `--max-age`. */
+export function flagMessage(text: string): string {
+  return text
+    .replace(/^mpms: /, "")
+    .replace(/option "(\w+)"/g, (whole, name: string) => FLAG_OF_OPTION[name] ?? whole)
+    .replace(/"(\w+)"/g, (whole, name: string) => FLAG_OF_OPTION[name] ?? whole);
+}
+
+function createPool(options: RunOptions, module: URL, tally: Tally): Pool {
+  const poolOptions: Record<string, unknown> = {
+    module,
+    // Run time of every attempt that reached a worker, for the percentiles in the summary.
+    collector: (outcome: { workerId: number | null; runMs: number }) => {
+      if (outcome.workerId !== null) tally.timings.record(outcome.runMs);
+    },
+  };
+  const pick: [keyof RunOptions, string][] = [
+    ["workers", "workers"],
+    ["concurrency", "concurrency"],
+    ["adapter", "adapter"],
+    ["timeout", "taskTimeout"],
+    ["maxTasks", "maxTasks"],
+    ["maxAge", "maxAge"],
+    ["maxAgeHard", "maxAgeHard"],
+    ["maxMemoryMb", "maxMemoryMb"],
+  ];
+  for (const [flag, option] of pick) if (options[flag] !== undefined) poolOptions[option] = options[flag];
+  try {
+    return new Pool({ ...poolOptions, module });
+  } catch (error) {
+    throw new UsageError(flagMessage(message(error)));
+  }
+}
+
+function progressMode(options: RunOptions, host: CliHost): ProgressMode {
+  if (options.quiet) return "off";
+  return host.stderr.isTTY ? "bar" : "plain";
+}
+
+function plainInterval(host: CliHost): number {
+  const raw = host.env("MPMS_PROGRESS_INTERVAL");
+  const n = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isFinite(n) && n >= 10 ? n : PLAIN_INTERVAL;
+}
+
+/**
+ * Run the command. Resolves with the exit code, or null when an interruption took over (the
+ * Shutdown coordinator then ends the process with 130). Throws {@link UsageError} for exit 2.
+ */
+export async function runCommand(options: RunOptions, host: CliHost): Promise<number | null> {
+  const startedAt = performance.now();
+  const module = host.resolveModule(options.module);
+  if (!host.moduleExists(module)) {
+    throw new UsageError(`cannot find the task module ${JSON.stringify(options.module)} (${module.href})`);
+  }
+  if (options.input !== null && !host.isFile(options.input)) {
+    throw new UsageError(`cannot read --input ${JSON.stringify(options.input)}: not a file`);
+  }
+  let shutdown: Shutdown;
+  let progress: Progress | undefined;
+  try {
+    shutdown = new Shutdown({
+      exitCode: EXIT.interrupted,
+      forcedExitCode: EXIT.interrupted,
+      // The coordinator's phase lines are noise here; its warnings (forcing, timeouts) are not.
+      logger: {
+        info: () => {},
+        warn: (line: string) => (progress ? progress.log(line) : host.stderr.write(`${line}\n`)),
+      },
+    });
+  } catch (error) {
+    throw new UsageError(flagMessage(message(error)));
+  }
+  const tally = new Tally();
+  const pool = createPool(options, module, tally);
+  let answered: LineSet | undefined;
+  let admin: AdminHandle | undefined;
+  try {
+    if (options.resume && options.output !== null && host.isFile(options.output)) {
+      answered = await readAnswered(
+        (host.openInput(options.output) as NonNullable<ReturnType<CliHost["openInput"]>>).chunks,
+      );
+    }
+    try {
+      await pool.start();
+    } catch (error) {
+      throw new UsageError(`the task module ${JSON.stringify(options.module)} cannot start: ${message(error)}`);
+    }
+    if (options.admin !== null) {
+      try {
+        admin = await host.startAdmin({ pool, shutdown, ...options.admin, token: options.token });
+      } catch (error) {
+        const where = `${options.admin.hostname}:${options.admin.port}`;
+        throw new UsageError(`cannot serve the admin endpoint on ${where}: ${message(error)}`);
+      }
+    }
+  } catch (error) {
+    await pool.destroy();
+    throw error;
+  }
+
+  const source = host.openInput(options.input);
+  if (source === null) {
+    await pool.destroy();
+    throw new UsageError(`cannot read --input ${JSON.stringify(options.input)}: no such file`);
+  }
+  const stats = pool.stats();
+  const window = new Window(Math.max(MIN_WINDOW, stats.size * (options.concurrency ?? 1) * WINDOW_FACTOR));
+  const sink = host.openOutput(options.output, options.resume);
+  const writer = new OutcomeWriter(sink, options.ordered, () => window.release());
+  let fatal: unknown;
+  const feeder = new Feeder({
+    pool,
+    source,
+    window,
+    writer,
+    tally,
+    answered,
+    name: options.name,
+    retries: options.retries,
+    onPoolFailed: (error) => {
+      fatal ??= error;
+      progress?.log(`mpms: the pool cannot run tasks any more: ${message(error)}`);
+    },
+  });
+
+  let total: number | undefined;
+  if (options.input !== null) {
+    const counting = host.openInput(options.input);
+    if (counting)
+      void countLines(counting.chunks).then(
+        (n) => (total = n),
+        () => {},
+      );
+  }
+  progress = new Progress(
+    host.stderr,
+    progressMode(options, host),
+    () => ({
+      done: tally.answered + tally.skipped,
+      total,
+      thisRun: tally.answered,
+      failed: tally.failed + tally.invalid,
+      workers: pool.stats().workers.filter((w) => w.state !== "exited" && w.state !== "zombie").length,
+    }),
+    plainInterval(host),
+  );
+  const log = (line: string): void => progress?.log(line);
+  if (!options.quiet) {
+    const adapter = pool.stats().adapter;
+    log(
+      `mpms: ${options.module} on ${stats.size} ${adapter} workers` +
+        `${answered ? `; resuming, ${answered.size} lines already answered in ${options.output}` : ""}`,
+    );
+  }
+  if (admin) log(`mpms: admin endpoint ${admin.url}`);
+
+  let interrupted: string | null = null;
+  let finishing: Promise<void> | undefined;
+  let summarized = false;
+  const summarize = (): void => {
+    if (summarized) return;
+    summarized = true;
+    progress?.stop();
+    if (!options.quiet) {
+      tally.unfinished = feeder.issued - tally.answered;
+      const lines = formatSummary({
+        tally,
+        wallMs: performance.now() - startedAt,
+        stats: pool.stats(),
+        interrupted,
+        output: options.output,
+      });
+      host.stderr.write(`${lines.join("\n")}\n`);
+    }
+  };
+  /** Write what is finished, then the summary. */
+  const finish = (): Promise<void> => {
+    finishing ??= writer.flush().then(summarize, (error) => {
+      host.stderr.write(`mpms: cannot write the output: ${message(error)}\n`);
+      fatal ??= error;
+      summarize();
+    });
+    return finishing;
+  };
+  /** A forced end: everything finished goes out now, synchronously, then the summary. */
+  const finishNow = (): void => {
+    writer.flushNow();
+    summarize();
+  };
+
+  shutdown.add(
+    "input",
+    (_signal, context) => {
+      interrupted = context.reason;
+      feeder.stop();
+      log(
+        `mpms: ${context.reason}: stopped reading input; finishing ${window.used} tasks in flight ` +
+          "(Ctrl+C again to stop at once)",
+      );
+    },
+    { phase: "drain" },
+  );
+  shutdown.add(pool);
+  shutdown.add(
+    "outcomes",
+    async (signal) => {
+      signal.addEventListener("abort", finishNow, { once: true });
+      await window.idle();
+      signal.removeEventListener("abort", finishNow);
+    },
+    { phase: "workers" },
+  );
+  shutdown.add(
+    "output",
+    async (signal) => {
+      signal.addEventListener("abort", finishNow, { once: true });
+      await finish();
+    },
+    { phase: "final" },
+  );
+  shutdown.listen();
+  progress.start();
+
+  await feeder.run();
+  if (feeder.readError !== undefined) {
+    fatal ??= feeder.readError;
+    log(`mpms: cannot read the input: ${message(feeder.readError)}`);
+  }
+  await window.idle();
+  if (shutdown.state !== "idle") return null;
+  await pool.close();
+  if (shutdown.state !== "idle") return null;
+  await finish();
+  if (shutdown.state !== "idle") return null;
+  if (fatal !== undefined || tally.failed + tally.invalid > 0) return EXIT.failed;
+  return EXIT.ok;
+}
