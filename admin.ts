@@ -1,2 +1,96 @@
-/** Hono admin endpoint (issue 6). */
-export {};
+/**
+ * Admin endpoint for mpms pools, as a Hono app: liveness and readiness probes, Prometheus
+ * metrics, JSON stats, a live dashboard, and token-protected controls (recycle a worker, resize a
+ * pool, start the shutdown).
+ *
+ * @example
+ * ```ts
+ * import { Pool, Shutdown } from "mpms";
+ * import { serveAdmin } from "mpms/admin";
+ *
+ * const shutdown = new Shutdown();
+ * const pool = new Pool({ module: new URL("./task.ts", import.meta.url) });
+ * await pool.start();
+ * shutdown.add(pool);
+ * const admin = await serveAdmin({ pools: { images: pool }, shutdown, token: process.env.MPMS_ADMIN_TOKEN });
+ * console.log(`admin on ${admin.url}`); // http://127.0.0.1:9464
+ * shutdown.listen();
+ * ```
+ * @module
+ */
+import { type ServerHandle, serve } from "./runtimes/serve.ts";
+import { type AdminApp, createAdminApp } from "./src/admin/create.ts";
+import type { AdminOptions } from "./src/admin/options.ts";
+
+export type { AdminApp } from "./src/admin/create.ts";
+export type { RecentExit } from "./src/admin/exits.ts";
+export type { HistoryPoint } from "./src/admin/history.ts";
+export type { LagSnapshot } from "./src/admin/lag.ts";
+export type { AdminOptions, AdminPool } from "./src/admin/options.ts";
+export { PROMETHEUS_CONTENT_TYPE } from "./src/admin/prometheus.ts";
+export type { PoolReadiness, Readiness } from "./src/admin/readiness.ts";
+export type { HistoryReport, PoolReport, StatsReport, WorkerRow } from "./src/admin/state.ts";
+
+/** Where serveAdmin() listens unless told otherwise: this machine only. */
+export const ADMIN_HOSTNAME = "127.0.0.1";
+export const ADMIN_PORT = 9464;
+
+/** Timers of the admin must not keep the process alive: unref them on Node, Bun and Deno. */
+function unrefTimer(timer: unknown): void {
+  if (timer !== null && typeof timer === "object" && typeof (timer as { unref?: unknown }).unref === "function") {
+    (timer as { unref(): void }).unref();
+    return;
+  }
+  const deno = (globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno;
+  if (typeof timer === "number" && typeof deno?.unrefTimer === "function") deno.unrefTimer(timer);
+}
+
+/**
+ * The admin app for the named pools. Serve it with `serveAdmin()`, with `serve()` from
+ * mpms/hono, or mount it in your own Hono app (`app.route("/admin", createAdmin(...))`).
+ * Call `close()` when done with it (its timers never hold the process open either way).
+ */
+export function createAdmin(options: AdminOptions): AdminApp {
+  return createAdminApp(options, unrefTimer);
+}
+
+export interface ServeAdminOptions extends AdminOptions {
+  /** Interface to bind (default "127.0.0.1"; "0.0.0.0" exposes it to the network). */
+  hostname?: string;
+  /** Port (default 9464; 0 picks a free one). */
+  port?: number;
+}
+
+/** A running admin server. close() also closes the app. */
+export interface AdminServer extends ServerHandle {
+  readonly app: AdminApp;
+}
+
+/**
+ * Create the admin app and serve it (default http://127.0.0.1:9464). With `shutdown`, readiness
+ * fails as soon as it starts, and the server closes in the "final" phase, so probes and metrics
+ * keep answering while the pools drain.
+ */
+export async function serveAdmin(options: ServeAdminOptions): Promise<AdminServer> {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`mpms: serveAdmin() options must be an object, got ${String(options)}`);
+  }
+  const { hostname = ADMIN_HOSTNAME, port = ADMIN_PORT, ...adminOptions } = options;
+  const app = createAdmin(adminOptions);
+  let handle: ServerHandle;
+  try {
+    handle = await serve(app, { hostname, port });
+  } catch (error) {
+    app.close();
+    throw error;
+  }
+  const closeServer = handle.close.bind(handle);
+  handle.close = (closeOptions) => {
+    app.close();
+    return closeServer(closeOptions);
+  };
+  options.shutdown?.add("admin server", (signal, context) => handle.close({ timeout: context.timeLeft(), signal }), {
+    phase: "final",
+  });
+  return Object.assign(handle, { app });
+}

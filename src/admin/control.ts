@@ -1,0 +1,145 @@
+/**
+ * The mutating routes: recycle a worker, resize a pool, start the shutdown. They need
+ * `Authorization: Bearer <token>`; without a configured token they are disabled (405), never
+ * open. Errors are JSON `{ error }` with 400 (bad input), 401 (no token), 403 (wrong token),
+ * 404 (unknown pool or worker), 405 (disabled) or 409 (the pool or worker cannot do it now).
+ */
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { TokenCheck } from "./auth.ts";
+import type { AdminPool } from "./options.ts";
+import type { AdminState } from "./state.ts";
+
+const CHALLENGE = 'Bearer realm="mpms admin"';
+/** Longest body accepted by the control routes (bytes). */
+const MAX_BODY = 1024;
+const MAX_WORKERS = 1024;
+
+function fail(c: Context, status: 400 | 401 | 403 | 404 | 405 | 409, error: string, headers?: Record<string, string>) {
+  return c.json({ error }, status, headers);
+}
+
+/** 405 with an empty Allow: the resource exists but is disabled by configuration (RFC 9110 §10.2.1). */
+function disabled(c: Context, error: string) {
+  return fail(c, 405, error, { Allow: "" });
+}
+
+function requireToken(state: AdminState): MiddlewareHandler {
+  const check = state.token === undefined ? undefined : new TokenCheck(state.token);
+  return async (c, next) => {
+    if (check === undefined) {
+      return disabled(c, "control routes are disabled: no token configured (createAdmin({ token }))");
+    }
+    const result = await check.check(c.req.header("authorization"));
+    if (result === "missing") {
+      return fail(c, 401, "missing credentials: send Authorization: Bearer <token>", { "WWW-Authenticate": CHALLENGE });
+    }
+    if (result === "wrong") {
+      return fail(c, 403, "wrong token", { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` });
+    }
+    await next();
+  };
+}
+
+function findPool(state: AdminState, name: string): AdminPool | undefined {
+  return state.pools.get(name);
+}
+
+function unknownPool(c: Context, state: AdminState, name: string) {
+  const known = [...state.pools.keys()].map((n) => JSON.stringify(n)).join(", ");
+  return fail(c, 404, `no pool named ${JSON.stringify(name)} (pools: ${known || "none"})`);
+}
+
+/** Reads a small JSON object body; returns an error text instead when it is not one. */
+async function readJsonObject(c: Context): Promise<Record<string, unknown> | string> {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > MAX_BODY) return `body too large (max ${MAX_BODY} bytes)`;
+  const text = await c.req.text();
+  if (text.length > MAX_BODY) return `body too large (max ${MAX_BODY} bytes)`;
+  if (text.trim() === "") return 'missing body: send JSON like {"workers": 4}';
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return 'body is not valid JSON: send JSON like {"workers": 4}';
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    return 'body must be a JSON object like {"workers": 4}';
+  }
+  return body as Record<string, unknown>;
+}
+
+const CLOSED_STATES = new Set(["closing", "closed", "failed"]);
+
+export function controlRoutes(app: Hono, state: AdminState): void {
+  const guard = requireToken(state);
+
+  app.post("/pools/:name/workers/:id/recycle", guard, (c) => {
+    const name = c.req.param("name");
+    const pool = findPool(state, name);
+    if (!pool) return unknownPool(c, state, name);
+    const idText = c.req.param("id");
+    if (!/^\d{1,9}$/.test(idText))
+      return fail(c, 400, `worker id must be a non-negative integer, got ${JSON.stringify(idText)}`);
+    const id = Number(idText);
+    const stats = pool.stats();
+    const worker = stats.workers.find((w) => w.id === id);
+    if (!worker) return fail(c, 404, `pool ${JSON.stringify(name)} has no worker ${id}`);
+    if (!pool.recycle(id)) {
+      const why = worker.retiring ? `retiring (${worker.retiring})` : worker.state;
+      return fail(c, 409, `worker ${id} of pool ${JSON.stringify(name)} is already stopping: ${why}`);
+    }
+    return c.json(
+      { pool: name, workerId: id, reason: "recycle", message: `worker ${id} of pool "${name}" is being recycled` },
+      202,
+    );
+  });
+
+  app.post("/pools/:name/resize", guard, async (c) => {
+    const name = c.req.param("name");
+    const pool = findPool(state, name);
+    if (!pool) return unknownPool(c, state, name);
+    const body = await readJsonObject(c);
+    if (typeof body === "string") return fail(c, 400, body);
+    const extra = Object.keys(body).filter((k) => k !== "workers");
+    if (extra.length > 0) return fail(c, 400, `unknown field ${JSON.stringify(extra[0])}: send {"workers": <n>}`);
+    const workers = body.workers;
+    if (typeof workers !== "number" || !Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+      return fail(c, 400, `"workers" must be an integer >= 1 and <= ${MAX_WORKERS}, got ${JSON.stringify(workers)}`);
+    }
+    const before = pool.stats();
+    if (CLOSED_STATES.has(before.state)) {
+      return fail(c, 409, `pool ${JSON.stringify(name)} is ${before.state}: it cannot be resized`);
+    }
+    try {
+      pool.resize(workers);
+    } catch (error) {
+      return fail(c, 400, error instanceof Error ? error.message : String(error));
+    }
+    return c.json(
+      {
+        pool: name,
+        workers,
+        previous: before.size,
+        message: `pool "${name}" resized from ${before.size} to ${workers} workers`,
+      },
+      202,
+    );
+  });
+
+  app.post("/shutdown", guard, (c) => {
+    const shutdown = state.shutdown;
+    if (!shutdown) return disabled(c, "shutdown is disabled: no Shutdown given (createAdmin({ shutdown }))");
+    if (!shutdown.ready) {
+      return c.json({ shutdown: shutdown.state, message: `shutdown already under way (${shutdown.state})` }, 202);
+    }
+    // Answer first: the run starts on a later turn, after this response has been handed over
+    // (a server registered with the shutdown waits for it before closing).
+    setTimeout(() => void shutdown.run("admin").catch(() => {}), 0);
+    return c.json({ shutdown: "started", reason: "admin", message: "graceful shutdown started" }, 202);
+  });
+
+  // Wrong methods on the control routes get 405 with the allowed one, not a bare 404.
+  for (const path of ["/pools/:name/workers/:id/recycle", "/pools/:name/resize", "/shutdown"]) {
+    app.all(path, (c) => fail(c, 405, `use POST for ${new URL(c.req.url).pathname}`, { Allow: "POST" }));
+  }
+}

@@ -1,0 +1,55 @@
+/** The last worker exits of a pool (its `workerexit` events), for /stats and the dashboard. */
+import type { RetireReason, WorkerExitDetail } from "../events.ts";
+import { Ring } from "./ring.ts";
+
+export interface RecentExit {
+  /** Epoch ms. */
+  time: number;
+  workerId: number;
+  reason: RetireReason;
+  planned: boolean;
+  code: number | null;
+  signal: string | null;
+  /** Message of the error that came with the exit, if any. */
+  error: string | null;
+}
+
+function errorText(error: unknown): string | null {
+  if (error === undefined || error === null) return null;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/** Keeps the last `capacity` exits of one pool while attached. */
+export class ExitLog {
+  readonly #ring: Ring<RecentExit>;
+  readonly #target: EventTarget;
+  readonly #listener = (event: Event): void => {
+    const detail = (event as Event & { detail?: WorkerExitDetail }).detail;
+    if (!detail) return;
+    this.#ring.push({
+      time: Date.now(),
+      workerId: detail.workerId,
+      reason: detail.reason,
+      planned: detail.planned,
+      code: detail.code ?? null,
+      signal: detail.signal ?? null,
+      error: errorText(detail.error),
+    });
+  };
+
+  constructor(target: EventTarget, capacity: number) {
+    this.#ring = new Ring(capacity);
+    this.#target = target;
+    target.addEventListener("workerexit", this.#listener);
+  }
+
+  /** Oldest first. */
+  list(): RecentExit[] {
+    return this.#ring.toArray();
+  }
+
+  detach(): void {
+    this.#target.removeEventListener("workerexit", this.#listener);
+  }
+}

@@ -1,0 +1,87 @@
+/** Options of createAdmin(), and their validation (TypeError/RangeError naming the option and value). */
+import { Shutdown } from "../shutdown.ts";
+import type { PoolStats } from "../stats.ts";
+import { MIN_TOKEN_LENGTH, TOKEN_PATTERN } from "./auth.ts";
+
+/** What the admin needs of a pool; a `Pool` has all of it. */
+export interface AdminPool extends EventTarget {
+  stats(): PoolStats;
+  resize(workers: number): void;
+  recycle(workerId: number): boolean;
+}
+
+export interface AdminOptions {
+  /** The pools to report and control, by name (the `pool` label, and the name in URLs). */
+  pools: Record<string, AdminPool>;
+  /** Readiness fails once it starts; POST /shutdown runs it. */
+  shutdown?: Shutdown;
+  /**
+   * Bearer token for the mutating routes (recycle, resize, shutdown); at least 16 characters out
+   * of A-Z a-z 0-9 - . _ ~ + / (and trailing =). Without it those routes are disabled.
+   */
+  token?: string;
+}
+
+export interface ResolvedAdminOptions {
+  pools: Map<string, AdminPool>;
+  shutdown: Shutdown | undefined;
+  token: string | undefined;
+}
+
+/** Pool names go into URLs and label values: keep them plain. */
+const POOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return "a function";
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function isPoolLike(value: unknown): value is AdminPool {
+  if (value === null || typeof value !== "object") return false;
+  const p = value as Record<string, unknown>;
+  return (
+    typeof p.stats === "function" &&
+    typeof p.resize === "function" &&
+    typeof p.recycle === "function" &&
+    typeof p.addEventListener === "function"
+  );
+}
+
+export function resolveAdminOptions(options: AdminOptions): ResolvedAdminOptions {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`mpms: createAdmin() options must be an object, got ${show(options)}`);
+  }
+  const { pools, shutdown, token } = options;
+  if (pools === null || typeof pools !== "object" || Array.isArray(pools)) {
+    throw new TypeError(
+      `mpms: option "pools" must be an object of named pools, e.g. { images: pool }, got ${show(pools)}`,
+    );
+  }
+  const resolved = new Map<string, AdminPool>();
+  for (const [name, pool] of Object.entries(pools)) {
+    if (!POOL_NAME.test(name)) {
+      throw new RangeError(`mpms: option "pools" keys must match ${POOL_NAME}, got ${show(name)}`);
+    }
+    if (!isPoolLike(pool)) throw new TypeError(`mpms: option "pools.${name}" must be a Pool, got ${show(pool)}`);
+    resolved.set(name, pool);
+  }
+  if (shutdown !== undefined && !(shutdown instanceof Shutdown)) {
+    throw new TypeError(`mpms: option "shutdown" must be a Shutdown, got ${show(shutdown)}`);
+  }
+  if (token !== undefined) {
+    if (typeof token !== "string") throw new TypeError(`mpms: option "token" must be a string, got ${show(token)}`);
+    if (token.length < MIN_TOKEN_LENGTH || !TOKEN_PATTERN.test(token)) {
+      // never echo the token itself
+      throw new RangeError(
+        `mpms: option "token" must be at least ${MIN_TOKEN_LENGTH} characters of A-Z a-z 0-9 - . _ ~ + / ` +
+          `(then optional =), got ${token.length} characters${TOKEN_PATTERN.test(token) || token === "" ? "" : " with others"}`,
+      );
+    }
+  }
+  return { pools: resolved, shutdown, token };
+}

@@ -1,0 +1,119 @@
+/**
+ * What the admin keeps between requests: the pools, a ring of recent worker exits per pool, a
+ * per-pool history of throughput and latency sampled every second, and the event-loop lag
+ * sampler. Its timers never keep the process alive (`unref`) and stop on close().
+ */
+import type { Shutdown } from "../shutdown.ts";
+import type { PoolStats, WorkerStats } from "../stats.ts";
+import { ExitLog, type RecentExit } from "./exits.ts";
+import { type HistoryPoint, PoolHistory } from "./history.ts";
+import { LagSampler, type LagSnapshot, type UnrefTimer } from "./lag.ts";
+import type { AdminPool, ResolvedAdminOptions } from "./options.ts";
+import { type Readiness, readiness } from "./readiness.ts";
+
+/** Seconds between history points. */
+export const HISTORY_INTERVAL = 1;
+/** Points kept per pool: five minutes. */
+export const HISTORY_POINTS = 300;
+/** Worker exits kept per pool. */
+export const EXITS_KEPT = 50;
+
+export interface PoolReport extends PoolStats {
+  recentExits: RecentExit[];
+}
+
+export interface StatsReport {
+  /** ISO time of the snapshot. */
+  time: string;
+  ready: boolean;
+  reasons: string[];
+  shutdown: { ready: boolean; state: Shutdown["state"] } | null;
+  /** True when a token is configured (the mutating routes are enabled). */
+  controls: boolean;
+  eventLoopLag: LagSnapshot;
+  pools: Record<string, PoolReport>;
+}
+
+export interface WorkerRow extends WorkerStats {
+  pool: string;
+}
+
+export interface HistoryReport {
+  /** Seconds between points. */
+  interval: number;
+  pools: Record<string, HistoryPoint[]>;
+}
+
+export class AdminState {
+  readonly pools: Map<string, AdminPool>;
+  readonly shutdown: Shutdown | undefined;
+  readonly token: string | undefined;
+  readonly lag: LagSampler;
+  readonly #exits = new Map<string, ExitLog>();
+  readonly #history = new Map<string, PoolHistory>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: ResolvedAdminOptions, unref?: UnrefTimer) {
+    this.pools = options.pools;
+    this.shutdown = options.shutdown;
+    this.token = options.token;
+    for (const [name, pool] of this.pools) {
+      this.#exits.set(name, new ExitLog(pool, EXITS_KEPT));
+      this.#history.set(name, new PoolHistory(HISTORY_POINTS));
+    }
+    this.lag = new LagSampler(50, 10_000, unref);
+    this.lag.start();
+    this.#sampleHistory();
+    this.#timer = setInterval(() => this.#sampleHistory(), HISTORY_INTERVAL * 1000);
+    unref?.(this.#timer);
+  }
+
+  #sampleHistory(): void {
+    const at = performance.now();
+    const t = Date.now();
+    for (const [name, pool] of this.pools) this.#history.get(name)?.sample(pool.stats(), at, t);
+  }
+
+  /** One stats() snapshot per pool, taken together. */
+  snapshot(): [string, PoolStats][] {
+    return [...this.pools].map(([name, pool]) => [name, pool.stats()]);
+  }
+
+  readiness(snapshot: readonly (readonly [string, PoolStats])[] = this.snapshot()): Readiness {
+    return readiness(this.shutdown, snapshot);
+  }
+
+  stats(): StatsReport {
+    const snapshot = this.snapshot();
+    const ready = this.readiness(snapshot);
+    const pools: Record<string, PoolReport> = {};
+    for (const [name, s] of snapshot) pools[name] = { ...s, recentExits: this.#exits.get(name)?.list() ?? [] };
+    return {
+      time: new Date().toISOString(),
+      ready: ready.ready,
+      reasons: ready.reasons,
+      shutdown: this.shutdown ? { ready: this.shutdown.ready, state: this.shutdown.state } : null,
+      controls: this.token !== undefined,
+      eventLoopLag: this.lag.snapshot(),
+      pools,
+    };
+  }
+
+  workers(): WorkerRow[] {
+    return this.snapshot().flatMap(([pool, s]) => s.workers.map((w) => ({ pool, ...w })));
+  }
+
+  history(): HistoryReport {
+    const pools: Record<string, HistoryPoint[]> = {};
+    for (const [name, h] of this.#history) pools[name] = h.points.toArray();
+    return { interval: HISTORY_INTERVAL, pools };
+  }
+
+  /** Stop the timers and the event listeners. Idempotent. */
+  close(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.lag.stop();
+    for (const log of this.#exits.values()) log.detach();
+  }
+}
