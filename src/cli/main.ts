@@ -18,7 +18,9 @@ export async function main(argv: readonly string[], host: CliHost): Promise<numb
     return await runCommand(command.options, host);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    host.stderr.write(`mpms: ${error.message}\n${SHORT_USAGE}\n`);
+    // one line: a runtime's multi-line syntax error report would bury the usage
+    const line = error.message.split("\n", 1)[0]?.trim();
+    host.stderr.write(`mpms: ${line}\n${SHORT_USAGE}\n`);
     return EXIT.usage;
   }
 }

@@ -1,0 +1,217 @@
+/**
+ * `mpms run` as a real subprocess on this runtime: outcomes line for line, --ordered, bad JSON
+ * lines, task errors, values JSON cannot hold, stdin/stdout, --retries, exit codes 0/1/2, --help.
+ * Interruption and --resume are in interrupt.test.ts; the terminal progress bar in tmux.test.ts.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cli, outcomes, TASKS, tempDir, useCli, writeLines } from "./cli.ts";
+
+useCli();
+
+describe("outcomes", () => {
+  it("answers every input line exactly once, line for line; a line that is not JSON gets one error line", async () => {
+    const dir = tempDir();
+    const inputs = Array.from({ length: 40 }, (_, i) => JSON.stringify({ n: i + 1, tag: `t${i}` }));
+    inputs.splice(10, 0, "{not json"); // line 11
+    inputs.splice(20, 0, ""); // line 21: blank, skipped
+    inputs.push('"a string"', "42", "null", "[1,2]");
+    const input = writeLines(dir, "in.ndjson", inputs);
+    const output = join(dir, "out.ndjson");
+    const r = await cli(["run", TASKS, "--input", input, "--output", output, "--workers", "2"]);
+    expect(r.code).toBe(1); // one line is not JSON
+    expect(r.stdout).toBe("");
+    const lines = outcomes(readFileSync(output, "utf8"));
+    const expected = inputs.map((text, i) => ({ text, line: i + 1 })).filter((l) => l.text !== "");
+    expect(lines.map((o) => o.line).sort((a, b) => a - b)).toEqual(expected.map((l) => l.line));
+    for (const { text, line } of expected) {
+      const got = lines.find((o) => o.line === line);
+      if (text === "{not json") {
+        expect(got?.status).toBe("error");
+        expect(got?.error?.name).toBe("SyntaxError");
+        expect(got?.error?.code).toBe("ERR_MPMS_INPUT");
+        expect(got?.error?.message).toContain("input line 11 is not JSON");
+      } else {
+        expect(got).toEqual({ line, status: "ok", value: JSON.parse(text) });
+      }
+    }
+    expect(r.stderr).toMatch(/mpms: 45 lines in [\d.]+ s \([\d.]+\/s\): 44 ok, 0 failed, 1 not JSON/);
+    expect(r.stderr).toMatch(/task time p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms/);
+    expect(r.stderr).toMatch(/workers 2 started; exits by reason: close 2/);
+  });
+
+  it("--ordered writes in input order though tasks finish out of order; without it, completion order", async () => {
+    const dir = tempDir();
+    // line 1 is slow, the rest are quick: with 2 workers the others finish first
+    const inputs = Array.from({ length: 30 }, (_, i) => JSON.stringify({ ms: i === 0 ? 400 : (i * 7) % 20, i }));
+    const input = writeLines(dir, "in.ndjson", inputs);
+    const [ordered, unordered] = await Promise.all([
+      cli(["run", TASKS, "--name", "sleep", "--input", input, "--ordered", "--workers", "2", "--quiet"]),
+      cli(["run", TASKS, "--name", "sleep", "--input", input, "--workers", "2", "--quiet"]),
+    ]);
+    expect(ordered.code).toBe(0);
+    expect(unordered.code).toBe(0);
+    expect(ordered.stderr).toBe(""); // --quiet: no progress, no summary
+    const inOrder = outcomes(ordered.stdout);
+    expect(inOrder.map((o) => o.line)).toEqual(inputs.map((_, i) => i + 1));
+    expect(inOrder.map((o) => (o.value as { i: number }).i)).toEqual(inputs.map((_, i) => i));
+    const asDone = outcomes(unordered.stdout);
+    expect(asDone.map((o) => o.line).sort((a, b) => a - b)).toEqual(inputs.map((_, i) => i + 1));
+    expect(asDone[0]?.line).not.toBe(1);
+  });
+
+  it("reads stdin and writes stdout; exit 0 when every task is ok", async () => {
+    const inputs = Array.from({ length: 25 }, (_, i) => JSON.stringify(i));
+    const r = await cli(["run", TASKS, "--workers", "2", "--ordered"], { stdin: `${inputs.join("\n")}\n` });
+    expect(r.code).toBe(0);
+    expect(outcomes(r.stdout)).toEqual(inputs.map((_, i) => ({ line: i + 1, status: "ok", value: i })));
+    expect(r.stderr).toMatch(/25 lines in .*25 ok, 0 failed/);
+    // stdin has no known total
+    expect(r.stderr).not.toMatch(/\/25 done/);
+  });
+
+  it("a task error becomes an error line with name, message and the task's code; exit 1", async () => {
+    const dir = tempDir();
+    const input = writeLines(
+      dir,
+      "in.ndjson",
+      ["1", "2", "3", "4"].map((n) => JSON.stringify({ n: Number(n) })),
+    );
+    const r = await cli(["run", TASKS, "--name", "oddFails", "--input", input, "--workers", "1", "--ordered"]);
+    expect(r.code).toBe(1);
+    expect(outcomes(r.stdout)).toEqual([
+      { line: 1, status: "error", error: { name: "RangeError", message: "odd: 1", code: "E_ODD" } },
+      { line: 2, status: "ok", value: 2 },
+      { line: 3, status: "error", error: { name: "RangeError", message: "odd: 3", code: "E_ODD" } },
+      { line: 4, status: "ok", value: 4 },
+    ]);
+    expect(r.stderr).toMatch(/4 lines in .*: 2 ok, 2 failed \(RangeError 2\)/);
+  });
+
+  it("a value JSON cannot hold is an error line (ERR_MPMS_OUTPUT); a missing export fails each task", async () => {
+    const [big, missing] = await Promise.all([
+      cli(["run", TASKS, "--name", "bigint", "--workers", "1", "--quiet"], { stdin: "1\n" }),
+      cli(["run", TASKS, "--name", "nope", "--workers", "1", "--quiet"], { stdin: "1\n" }),
+    ]);
+    expect(big.code).toBe(1);
+    const [b] = outcomes(big.stdout);
+    expect(b?.status).toBe("error");
+    expect(b?.error?.code).toBe("ERR_MPMS_OUTPUT");
+    expect(b?.error?.name).toBe("TypeError");
+    expect(missing.code).toBe(1);
+    const [m] = outcomes(missing.stdout);
+    expect(m?.error?.message).toContain('no exported function "nope"');
+  });
+});
+
+describe("--retries", () => {
+  it("re-runs a task whose worker crashed; without retries the crash is the outcome", async () => {
+    const dir = tempDir();
+    const markers = tempDir();
+    const fresh = tempDir();
+    const jobs = (d: string) => [1, 2, 3].map((id) => JSON.stringify({ id, dir: d }));
+    const withRetries = writeLines(dir, "a.ndjson", jobs(markers));
+    const without = writeLines(dir, "b.ndjson", jobs(fresh));
+    const [retried, plain] = await Promise.all([
+      cli([
+        "run",
+        TASKS,
+        "--name",
+        "crashOnce",
+        "--input",
+        withRetries,
+        "--retries",
+        "1",
+        "--workers",
+        "2",
+        "--ordered",
+      ]),
+      cli(["run", TASKS, "--name", "crashOnce", "--input", without, "--workers", "2", "--ordered"]),
+    ]);
+    expect(retried.code).toBe(0);
+    expect(outcomes(retried.stdout)).toEqual(
+      [1, 2, 3].map((id) => ({ line: id, status: "ok", value: `ok ${id}`, attempts: 2 })),
+    );
+    expect(retried.stderr).toMatch(/3 lines in .*3 ok, 0 failed/);
+    expect(retried.stderr).toMatch(/\(6 runs, 3 of them retries\)/);
+    expect(retried.stderr).toMatch(/exits by reason: .*crash 3/);
+    expect(plain.code).toBe(1);
+    for (const o of outcomes(plain.stdout)) {
+      expect(o.status).toBe("error");
+      expect(o.error?.name).toBe("WorkerCrashedError");
+      expect(o.error?.code).toBe(3); // the worker's exit code
+      expect(o.attempts).toBeUndefined();
+    }
+  });
+
+  it("gives up after N retries and reports the last failure with the attempts", async () => {
+    const r = await cli(["run", TASKS, "--name", "crash", "--retries", "2", "--workers", "1", "--quiet"], {
+      stdin: "1\n",
+    });
+    expect(r.code).toBe(1);
+    const [o] = outcomes(r.stdout);
+    expect(o).toMatchObject({ line: 1, status: "error", attempts: 3, error: { name: "WorkerCrashedError", code: 4 } });
+  });
+});
+
+describe("usage", () => {
+  it("exit 2 with a one-line message and the usage for a missing module, a bad flag or a bad value", async () => {
+    const dir = tempDir();
+    const broken = join(dir, "broken.js");
+    writeFileSync(broken, "export default function (\n");
+    const cases: [string[], RegExp][] = [
+      [["run", "test/fixtures/cli/nope.ts"], /^mpms: cannot find the task module "test\/fixtures\/cli\/nope.ts"/],
+      [["run", TASKS, "--bogus"], /^mpms: unknown option --bogus$/m],
+      [["run", TASKS, "--workers", "0"], /^mpms: --workers must be an integer from 1 to 1024, got "0"$/m],
+      [["run", TASKS, "--timeout", "soon"], /^mpms: --timeout must be a duration > 0/],
+      [
+        ["run", TASKS, "--max-age", "2s", "--max-age-hard", "1s"],
+        /^mpms: --max-age \(2000\) must be below --max-age-hard \(1000\)$/m,
+      ],
+      [["run", TASKS, "--adapter", "nope"], /^mpms: --adapter must be one of .*got "nope"$/m],
+      [["run", TASKS, "--resume"], /^mpms: --resume needs --output FILE/],
+      [["run", TASKS, "--input", join(dir, "missing.ndjson")], /^mpms: cannot read --input .*missing.ndjson/],
+      [["run", broken, "--workers", "1"], /^mpms: the task module .*broken.js" cannot start: /],
+      [[], /^mpms: missing command/],
+      [["walk"], /^mpms: unknown command "walk"/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => cli(args, { stdin: "" })));
+    results.forEach((r, i) => {
+      const [args, pattern] = cases[i] as [string[], RegExp];
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toMatch(pattern);
+      const lines = r.stderr.trimEnd().split("\n");
+      expect(lines).toHaveLength(3); // the message, then the usage
+      expect(lines[1]).toMatch(/^usage: mpms run <task-module>/);
+      expect(r.stdout).toBe("");
+    });
+  });
+
+  it("--help documents every option and exits 0", async () => {
+    const r = await cli(["--help"]);
+    expect(r.code).toBe(0);
+    for (const flag of [
+      "--input",
+      "--output",
+      "--name",
+      "--ordered",
+      "--resume",
+      "--workers",
+      "--concurrency",
+      "--adapter",
+      "--timeout",
+      "--max-tasks",
+      "--max-age",
+      "--max-age-hard",
+      "--max-memory",
+      "--retries",
+      "--admin",
+      "--token",
+      "--quiet",
+    ]) {
+      expect(r.stdout).toContain(`  ${flag} `);
+    }
+    expect(r.stdout).toMatch(/Exit codes:[\s\S]*130/);
+  });
+});
