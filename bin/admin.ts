@@ -1,14 +1,17 @@
 /**
- * `--admin`: serve the admin endpoint for the run's pool. The endpoint itself lives in admin.ts
- * (mpms/admin); this is the one place the CLI depends on its API.
+ * `--admin`: serve the admin endpoint (mpms/admin) for the run's pool. Loaded only when the flag
+ * is given, so a plain run does not load Hono. The server closes in the shutdown's "final" phase.
  */
 import type { AdminHandle, AdminRequest } from "../src/cli/host.ts";
 
 export async function startAdmin(request: AdminRequest): Promise<AdminHandle> {
-  const admin = (await import("../admin.ts")) as Record<string, unknown>;
-  if (typeof admin.createAdmin !== "function") {
-    throw new Error("this build of mpms has no admin endpoint yet (admin.ts exports no createAdmin)");
-  }
-  void request;
-  throw new Error("the admin endpoint is not wired yet");
+  const { serveAdmin } = await import("../admin.ts");
+  const server = await serveAdmin({
+    pools: { [request.name]: request.pool },
+    shutdown: request.shutdown,
+    token: request.token,
+    hostname: request.hostname,
+    port: request.port,
+  });
+  return { url: `${server.url}/`, close: () => server.close() };
 }

@@ -89,6 +89,7 @@ export const FLAG_OF_OPTION: Record<string, string> = {
   maxAge: "--max-age",
   maxAgeHard: "--max-age-hard",
   maxMemoryMb: "--max-memory",
+  token: "--token",
 };
 
 const MAX_MS = 2 ** 31 - 1;

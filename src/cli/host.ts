@@ -38,6 +38,8 @@ export interface AdminHandle {
 }
 
 export interface AdminRequest {
+  /** The pool's name in the endpoint's URLs and metric labels. */
+  name: string;
   pool: Pool;
   shutdown: Shutdown;
   hostname: string;

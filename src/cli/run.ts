@@ -62,6 +62,13 @@ function createPool(options: RunOptions, module: URL, tally: Tally): Pool {
   }
 }
 
+/** The pool's name on the admin endpoint: the module's file name without extension. */
+export function poolName(module: string): string {
+  const file = module.split(/[\\/]/).pop()?.replace(/\.[^.]*$/, "") ?? "";
+  const name = file.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 64);
+  return name === "" ? "tasks" : name;
+}
+
 function progressMode(options: RunOptions, host: CliHost): ProgressMode {
   if (options.quiet) return "off";
   return host.stderr.isTTY ? "bar" : "plain";
@@ -118,10 +125,11 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
     }
     if (options.admin !== null) {
       try {
-        admin = await host.startAdmin({ pool, shutdown, ...options.admin, token: options.token });
+        const name = poolName(options.module);
+        admin = await host.startAdmin({ name, pool, shutdown, ...options.admin, token: options.token });
       } catch (error) {
         const where = `${options.admin.hostname}:${options.admin.port}`;
-        throw new UsageError(`cannot serve the admin endpoint on ${where}: ${message(error)}`);
+        throw new UsageError(`cannot serve the admin endpoint on ${where}: ${flagMessage(message(error))}`);
       }
     }
   } catch (error) {
@@ -183,7 +191,7 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
         `${answered ? `; resuming, ${answered.size} lines already answered in ${options.output}` : ""}`,
     );
   }
-  if (admin) log(`mpms: admin endpoint ${admin.url}`);
+  if (admin) log(`mpms: admin endpoint ${admin.url} (dashboard; /metrics, /stats, /healthz)`);
 
   let interrupted: string | null = null;
   let finishing: Promise<void> | undefined;
