@@ -64,7 +64,11 @@ function createPool(options: RunOptions, module: URL, tally: Tally): Pool {
 
 /** The pool's name on the admin endpoint: the module's file name without extension. */
 export function poolName(module: string): string {
-  const file = module.split(/[\\/]/).pop()?.replace(/\.[^.]*$/, "") ?? "";
+  const file =
+    module
+      .split(/[\\/]/)
+      .pop()
+      ?.replace(/\.[^.]*$/, "") ?? "";
   const name = file.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 64);
   return name === "" ? "tasks" : name;
 }
