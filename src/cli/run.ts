@@ -271,6 +271,7 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
   }
   await window.idle();
   if (shutdown.state !== "idle") return null;
+  progress.stop(); // the last bar shows the run, not the workers closing
   await pool.close();
   if (shutdown.state !== "idle") return null;
   await finish();

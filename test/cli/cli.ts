@@ -65,8 +65,16 @@ export function writeLines(dir: string, name: string, lines: string[]): string {
   return path;
 }
 
-/** Start `mpms <args>`; `stdin` (if given) is written and closed. */
-export function runCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): CliRun {
+export interface CliOptions {
+  /** Written to stdin, which is then closed (unless `keepStdin`). */
+  stdin?: string;
+  /** Leave stdin open (write more through `child.stdin`). */
+  keepStdin?: boolean;
+  env?: Record<string, string>;
+}
+
+/** Start `mpms <args>`. */
+export function runCli(args: string[], options: CliOptions = {}): CliRun {
   const [bin, ...base] = cliCommand() as [string, ...string[]];
   const child = spawn(bin, [...base, ...args], {
     cwd: ROOT,
@@ -82,8 +90,8 @@ export function runCli(args: string[], options: { stdin?: string; env?: Record<s
   child.stderr?.on("data", (chunk: Buffer) => {
     err += chunk.toString();
   });
-  if (options.stdin !== undefined) child.stdin?.end(options.stdin);
-  else child.stdin?.end();
+  if (options.stdin !== undefined) child.stdin?.write(options.stdin);
+  if (!options.keepStdin) child.stdin?.end();
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
     child.on("close", (code, signal) => resolve({ code, signal }));
   });
@@ -93,7 +101,7 @@ export function runCli(args: string[], options: { stdin?: string; env?: Record<s
 /** Run to the end; resolves with the exit code and both outputs. */
 export async function cli(
   args: string[],
-  options: { stdin?: string; env?: Record<string, string> } = {},
+  options: CliOptions = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const run = runCli(args, options);
   const { code } = await run.exited;

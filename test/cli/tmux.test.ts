@@ -1,0 +1,81 @@
+/**
+ * The progress bar in a real terminal: the CLI runs in a tmux pane, and the test reads the
+ * screen with capture-pane until the bar has rendered and moved, then checks the summary.
+ * Skipped (with a message) when tmux is not installed: apt-get install -y tmux
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "../helpers.ts";
+import { cliCommand, ROOT, TASKS, tempDir, useCli, writeLines } from "./cli.ts";
+
+useCli();
+
+const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
+if (!hasTmux) {
+  console.warn("test/cli/tmux.test.ts: SKIPPED: tmux is not installed (apt-get install -y tmux)");
+}
+
+const socket = `mpms-cli-test-${process.pid}`;
+const tmux = (...args: string[]) => spawnSync("tmux", ["-L", socket, "-f", "/dev/null", ...args], { encoding: "utf8" });
+const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
+const BAR = /\[[= >]+\] (\d+)\/200 +(\d+)% +[\d.?]+\/s +ETA [\d:?]+ +failed 0 +workers (\d+)/;
+
+describe.skipIf(!hasTmux)("progress in a terminal (tmux)", () => {
+  afterEach(() => {
+    tmux("kill-server"); // ends the pane's shell and anything still running in it
+  });
+
+  it("draws a live bar that updates (done/total, rate, ETA, failures, workers), then the summary", async () => {
+    const dir = tempDir();
+    const input = writeLines(
+      dir,
+      "in.ndjson",
+      Array.from({ length: 200 }, (_, i) => JSON.stringify({ ms: 25, i })),
+    );
+    const output = join(dir, "out.ndjson");
+    const command = [
+      ...cliCommand(),
+      "run",
+      TASKS,
+      "--name",
+      "sleep",
+      "--input",
+      input,
+      "--output",
+      output,
+      "--workers",
+      "2",
+    ];
+    const shell = `${command.map(quote).join(" ")}; echo "EXIT=$?"; sleep 60`;
+    const started = tmux("new-session", "-d", "-s", "cli", "-x", "150", "-y", "30", "-c", ROOT, shell);
+    expect(started.status, started.stderr).toBe(0);
+    const screen = (): string => tmux("capture-pane", "-p", "-t", "cli").stdout ?? "";
+    const seen = new Set<number>();
+    let last = "";
+    await waitFor(
+      () => {
+        last = screen();
+        for (const line of last.split("\n")) {
+          const m = BAR.exec(line);
+          if (m) seen.add(Number(m[1]));
+        }
+        return last.includes("EXIT=");
+      },
+      40_000,
+      "the run to end in the tmux pane",
+    );
+    // the bar was drawn mid-run more than once, with different counts: it updates in place
+    const midway = [...seen].filter((n) => n > 0 && n < 200);
+    expect(midway.length, `bar states seen: ${[...seen].join(", ")}\n${last}`).toBeGreaterThanOrEqual(2);
+    // the final bar stays on screen, then the summary; the bar is redrawn in place, not repeated
+    const lines = last.split("\n");
+    const bars = lines.filter((l) => BAR.test(l));
+    expect(bars, last).toHaveLength(1);
+    expect(bars[0]).toMatch(/\[=+\] 200\/200 100% .* workers 2/);
+    expect(last).toMatch(/mpms: 200 lines in [\d.]+ s \([\d.]+\/s\): 200 ok, 0 failed/);
+    expect(last).toMatch(/mpms: task time p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms/);
+    expect(last).toMatch(/mpms: workers 2 started; exits by reason: close 2/);
+    expect(last).toContain("EXIT=0");
+  });
+});
