@@ -110,14 +110,17 @@ export const DASHBOARD_JS: string = String.raw`"use strict";
       swatch.style.background = "var(" + sr.color + ")";
       legend.appendChild(el("span", null, [swatch, document.createTextNode(sr.label)]));
     });
-    legend.appendChild(el("span", { text: "last 5 min" }));
+    var spanLabel = el("span", { text: "" });
+    legend.appendChild(spanLabel);
     box.appendChild(legend);
-    return { node: box, svg: s, lines: lines, peak: peak, series: series };
+    return { node: box, svg: s, lines: lines, peak: peak, series: series, spanLabel: spanLabel };
   }
 
   function drawChart(chart, points, format) {
     var now = Date.now();
-    var span = 300000;
+    // the x axis covers the history there is: at least a minute, at most the five minutes kept
+    var span = points.length > 0 ? Math.min(300000, Math.max(60000, now - points[0].t)) : 60000;
+    chart.spanLabel.textContent = "last " + (span < 120000 ? Math.round(span / 1000) + " s" : (span / 60000).toFixed(1) + " min");
     var max = 0;
     chart.series.forEach(function (sr) {
       points.forEach(function (p) { var v = p[sr.key]; if (v !== null && v > max) max = v; });
@@ -155,13 +158,13 @@ export const DASHBOARD_JS: string = String.raw`"use strict";
     keys.forEach(function (k) { var c = counter(k[0], k[1]); counters[k[0]] = c; counterRow.appendChild(c.node); });
     var charts = {
       throughput: chartBox("throughput", "Throughput (tasks/s)", [{ key: "completed", label: "completed", color: "--c1" }, { key: "failed", label: "failed", color: "--c2" }]),
-      latency: chartBox("latency", "Run time", [{ key: "runP50", label: "p50", color: "--c1" }, { key: "runP95", label: "p95", color: "--c3" }, { key: "waitP95", label: "queue wait p95", color: "--c2" }]),
+      latency: chartBox("latency", "Latency", [{ key: "runP50", label: "run p50", color: "--c1" }, { key: "runP95", label: "run p95", color: "--c3" }, { key: "waitP95", label: "queue wait p95", color: "--c2" }]),
       queue: chartBox("queue", "Queue depth", [{ key: "queued", label: "queued", color: "--c3" }, { key: "running", label: "running", color: "--c1" }])
     };
     var chartRow = el("div", { className: "charts" }, [charts.throughput.node, charts.latency.node, charts.queue.node]);
     var workersBody = el("tbody");
     var workers = el("table", { "data-table": "workers" }, [
-      el("thead", null, [el("tr", null, ["id", "state", "age", "tasks done", "running", "memory", "pid", ""].map(function (h, i) {
+      el("thead", null, [el("tr", null, ["id", "state", "age", "tasks done", "running", "memory", "pid / thread", ""].map(function (h, i) {
         return el("th", { className: i >= 2 && i <= 6 ? "num" : "", text: h });
       }))]),
       workersBody
@@ -197,7 +200,7 @@ export const DASHBOARD_JS: string = String.raw`"use strict";
         el("td", { className: "num", text: fmtInt(w.tasksDone) }),
         el("td", { className: "num", text: fmtInt(w.running) }),
         el("td", { className: "num", text: fmtBytes(w.memory) }),
-        el("td", { className: "num", text: w.pid === null ? "thread " + w.threadId : String(w.pid) }),
+        el("td", { className: "num", text: w.threadId !== null ? "thread " + w.threadId : w.pid === null ? "-" : String(w.pid) }),
         el("td", null, [button])
       ]));
     });

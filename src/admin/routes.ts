@@ -16,7 +16,8 @@ export function renderMetrics(state: AdminState): string {
 }
 
 export function readRoutes(app: Hono, state: AdminState): void {
-  app.get("/healthz", (c) => c.text("ok\n"));
+  // explicit type: Bun leaves a plain string Response without one until it is sent
+  app.get("/healthz", (c) => c.body("ok\n", 200, { "Content-Type": "text/plain; charset=utf-8" }));
 
   app.get("/readyz", (c) => {
     const r = state.readiness();

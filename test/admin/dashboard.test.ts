@@ -1,0 +1,151 @@
+/**
+ * The dashboard in a real headless Chromium (Debian's, driven by playwright-core from Node): it
+ * loads without console errors, shows the workers of a running pool, its charts update, and the
+ * recycle button retires a worker. Screenshot: test-artifacts/dashboard.png (and docs/dashboard.png
+ * with MPMS_DOCS_SCREENSHOT=1).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { type AdminServer, serveAdmin } from "../../admin.ts";
+import { Shutdown } from "../../mod.ts";
+import { fixture, runtime, sleep, usePools, waitFor } from "../helpers.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const TOKEN = "dashboard-token-0123456789";
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** MPMS_DOCS_SCREENSHOT=1: run a minute longer and also write docs/dashboard.png. */
+const DOCS = process.env.MPMS_DOCS_SCREENSHOT === "1";
+
+const skipReason =
+  runtime !== "node"
+    ? `runs on Node only (playwright-core drives Chromium from Node), not on ${runtime}`
+    : !existsSync(CHROMIUM)
+      ? `${CHROMIUM} is missing: apt-get update && apt-get install -y chromium`
+      : null;
+if (skipReason) console.warn(`[admin dashboard] browser test skipped: ${skipReason}`);
+
+const makePool = usePools();
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe.skipIf(skipReason !== null)(
+  `dashboard in headless Chromium${skipReason ? ` (skipped: ${skipReason})` : ""}`,
+  () => {
+    it(
+      "loads without console errors, shows the workers, updates the charts, and recycles a worker",
+      async () => {
+        const { chromium } = await import("playwright-core");
+        const pool = makePool({ module: fixture("admin/tasks.ts"), workers: 3, heartbeat: { interval: 200 } });
+        await pool.start();
+        const shutdown = new Shutdown({ exit: false, logger: false });
+        const server: AdminServer = await serveAdmin({ pools: { images: pool }, shutdown, token: TOKEN, port: 0 });
+        cleanups.push(() => server.close({ timeout: 1000 }));
+
+        // load with some failures, bursts that fill the queue now and then, and quieter spells
+        let loading = true;
+        const load = (async () => {
+          for (let round = 0; loading; round++) {
+            const burst = round % 10 === 0 ? 60 : 12;
+            const batch = Array.from({ length: burst }, (_, i) =>
+              (round * 31 + i) % 23 === 0
+                ? pool.submit("bad input", { name: "fail" })
+                : pool.submit(2 + ((i * 7) % 15), { name: "sleep" }),
+            );
+            await Promise.allSettled(batch);
+            if (round % 200 >= 120) await sleep(15);
+          }
+        })();
+        cleanups.push(async () => {
+          loading = false;
+          await load;
+        });
+
+        const userDataDir = mkdtempSync(join(tmpdir(), "mpms-chromium-"));
+        cleanups.push(() => rmSync(userDataDir, { recursive: true, force: true }));
+        const context = await chromium.launchPersistentContext(userDataDir, {
+          executablePath: CHROMIUM,
+          headless: true,
+          args: [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+          ],
+          viewport: { width: 1280, height: 1000 },
+          colorScheme: "light",
+        });
+        cleanups.push(() => context.close());
+        context.setDefaultTimeout(5000);
+        const page = context.pages()[0] ?? (await context.newPage());
+        const errors: string[] = [];
+        page.on("console", (message) => {
+          if (message.type() === "error") errors.push(`console: ${message.text()}`);
+        });
+        page.on("pageerror", (error) => errors.push(`page: ${error.message}`));
+        page.on("requestfailed", (request) => errors.push(`request failed: ${request.url()}`));
+
+        const response = await page.goto(`${server.url}/`);
+        expect(response?.status()).toBe(200);
+        const section = page.locator('section[data-pool="images"]');
+        const rows = section.locator('table[data-table="workers"] tbody tr[data-worker]');
+        await expect.poll(() => rows.count(), { timeout: 5000 }).toBe(3);
+        const shown = (await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute("data-worker"))))).sort();
+        expect(shown).toEqual(
+          pool
+            .stats()
+            .workers.map((w) => w.id)
+            .sort(),
+        );
+        expect(await page.locator("#status").textContent()).toBe("ready");
+
+        // the charts gain points (one per second) and redraw
+        const chart = section.locator('[data-chart="throughput"] svg');
+        const line = chart.locator("polyline").first();
+        const before = {
+          points: Number(await chart.getAttribute("data-points")),
+          line: await line.getAttribute("points"),
+        };
+        await expect
+          .poll(async () => Number(await chart.getAttribute("data-points")), { timeout: 5000 })
+          .toBeGreaterThanOrEqual(before.points + 2);
+        expect(await line.getAttribute("points")).not.toBe(before.line);
+        expect((await line.getAttribute("points"))?.split(" ").length).toBeGreaterThanOrEqual(2);
+        const completed = await section.locator('[data-counter="completed"] .v').textContent();
+        expect(Number(completed?.replace(/,/g, ""))).toBeGreaterThan(0);
+
+        // the recycle button, with the token typed into the page
+        await page.fill("#token", TOKEN);
+        await page.click("#token-save");
+        const target = shown[0] as number;
+        const button = section.locator(`tr[data-worker="${target}"] button[data-action="recycle"]`);
+        await expect.poll(() => button.isEnabled(), { timeout: 3000 }).toBe(true);
+        await button.click();
+        await expect.poll(() => page.locator("#message").textContent(), { timeout: 3000 }).toMatch(/being recycled/);
+        await waitFor(() => pool.stats().retirements.recycle === 1, 5000, "the recycle");
+        await expect.poll(() => section.locator(`tr[data-worker="${target}"]`).count(), { timeout: 5000 }).toBe(0);
+        const exitRow = section.locator('table[data-table="exits"] tr[data-reason="recycle"]');
+        await expect.poll(() => exitRow.count(), { timeout: 5000 }).toBe(1);
+        expect(await exitRow.locator("td").nth(1).textContent()).toBe(String(target));
+        await expect.poll(() => rows.count(), { timeout: 5000 }).toBe(3); // the replacement is there
+
+        await sleep(DOCS ? 75_000 : 1500); // more history for the picture
+        mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
+        await page.screenshot({ path: join(ROOT, "test-artifacts", "dashboard.png"), fullPage: true });
+        if (DOCS) {
+          await page.screenshot({ path: join(ROOT, "docs", "dashboard.png"), fullPage: true });
+        }
+        expect(errors).toEqual([]);
+      },
+      DOCS ? 150_000 : 30_000,
+    );
+  },
+);
