@@ -46,8 +46,8 @@ export interface FeedOptions {
 export class Feeder {
   readonly #o: FeedOptions;
   #stopped = false;
+  /** Ends the current wait of the read loop (set only while it waits). */
   #wakeStop: (() => void) | undefined;
-  readonly #stop = new Promise<void>((resolve) => (this.#wakeStop = resolve));
   /** Tasks (and bad lines) given a sequence number so far. */
   #issued = 0;
   #readError: unknown;
@@ -83,16 +83,29 @@ export class Feeder {
     }
   }
 
+  /**
+   * Wait for `promise`, or until stop(): undefined then. (Racing every wait against one
+   * long-lived "stopped" promise would pile a reaction onto it per line: a leak.)
+   */
+  #unlessStopped<T>(promise: Promise<T>): Promise<T | undefined> {
+    if (this.#stopped) return Promise.resolve(undefined);
+    return new Promise<T | undefined>((resolve, reject) => {
+      this.#wakeStop = () => resolve(undefined);
+      promise.then(resolve, reject).finally(() => {
+        this.#wakeStop = undefined;
+      });
+    });
+  }
+
   /** Read and submit until the input ends or stop() is called. */
   async run(): Promise<void> {
     const { window, writer, tally, answered } = this.#o;
     const lines = readLines(this.#o.source.chunks)[Symbol.asyncIterator]();
-    const stopped = this.#stop.then(() => undefined);
     try {
       while (!this.#stopped) {
         const pending = lines.next();
         pending.catch(() => {}); // a read cut by stop() may reject after we stopped waiting
-        const next = await Promise.race([pending, stopped]);
+        const next = await this.#unlessStopped(pending);
         if (next === undefined || next.done || this.#stopped) break;
         const { line, text } = next.value;
         if (answered?.has(line)) {
@@ -100,7 +113,7 @@ export class Feeder {
           continue;
         }
         if (!(await window.acquire())) break;
-        await Promise.race([writer.ready(), stopped]);
+        await this.#unlessStopped(writer.ready());
         const seq = this.#issued++;
         let input: unknown;
         try {
