@@ -3,10 +3,13 @@
  * lines, task errors, values JSON cannot hold, stdin/stdout, --retries, exit codes 0/1/2, --help.
  * Interruption and --resume are in interrupt.test.ts; the terminal progress bar in tmux.test.ts.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, outcomes, TASKS, tempDir, useCli, writeLines } from "./cli.ts";
+import { waitFor } from "../helpers.ts";
+import { cli, outcomes, ROOT, runCli, TASKS, tempDir, useCli, writeLines } from "./cli.ts";
 
 useCli();
 
@@ -214,4 +217,65 @@ describe("usage", () => {
     }
     expect(r.stdout).toMatch(/Exit codes:[\s\S]*130/);
   });
+});
+
+describe("progress, admin, the built bin", () => {
+  it("without a terminal, progress is a plain line every interval", async () => {
+    const inputs = Array.from({ length: 16 }, (_, i) => JSON.stringify({ ms: 100, i }));
+    const dir = tempDir();
+    const input = writeLines(dir, "in.ndjson", inputs);
+    const shown = await cli(["run", TASKS, "--name", "sleep", "--workers", "2", "--input", input], {
+      env: { MPMS_PROGRESS_INTERVAL: "100" },
+    });
+    expect(shown.code).toBe(0);
+    const plain = shown.stderr.split("\n").filter((l) => /^mpms: \d+\/16 done, /.test(l));
+    expect(plain.length, shown.stderr).toBeGreaterThanOrEqual(2);
+    expect(plain[0]).toMatch(/^mpms: \d+\/16 done, [\d.?]+\/s, ETA [\d:?]+, 0 failed, 2 workers$/);
+    expect(shown.stderr).not.toContain("\r"); // no bar drawing on a pipe
+  });
+
+  it("--admin serves the endpoint during the run and prints its URL; a port in use is exit 2", async () => {
+    const inputs = Array.from({ length: 20 }, (_, i) => JSON.stringify({ ms: 100, i }));
+    const run = runCli(["run", TASKS, "--name", "sleep", "--workers", "2", "--admin", "127.0.0.1:0"], {
+      stdin: `${inputs.join("\n")}\n`,
+    });
+    const pattern = /mpms: admin endpoint (http:\/\/127\.0\.0\.1:\d+\/) /;
+    await waitFor(() => pattern.test(run.stderr()), 20_000, "the admin URL");
+    const url = pattern.exec(run.stderr())?.[1] as string;
+    const health = await fetch(`${url}healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.text()).toBe("ok\n");
+    const stats = (await (await fetch(`${url}stats`)).json()) as { pools: Record<string, unknown> };
+    expect(Object.keys(stats.pools)).toEqual(["tasks"]); // named after the module file
+    expect((await run.exited).code).toBe(0);
+    expect(outcomes(run.stdout())).toHaveLength(20);
+
+    const busy: Server = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (busy.address() as { port: number }).port;
+      const r = await cli(["run", TASKS, "--admin", `127.0.0.1:${port}`], { stdin: "1\n" });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^mpms: cannot serve the admin endpoint on 127.0.0.1:${port}: `));
+      expect(r.stdout).toBe("");
+    } finally {
+      busy.close();
+    }
+  });
+
+  const built = join(ROOT, "dist/bin/mpms.js");
+  it.skipIf(!existsSync(built))(
+    "the built bin (dist/bin/mpms.js, run `npm run build` first) keeps its shebang and runs",
+    () => {
+      expect(readFileSync(built, "utf8").split("\n", 1)[0]).toBe("#!/usr/bin/env node");
+      const r = spawnSync("node", [built, "run", "test/fixtures/echo.js", "--quiet"], {
+        cwd: ROOT,
+        input: "7\n",
+        encoding: "utf8",
+        timeout: 20_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe('{"line":1,"status":"ok","value":{"echoed":7}}\n');
+    },
+  );
 });
