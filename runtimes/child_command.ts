@@ -56,15 +56,19 @@ function projectRoot(file: string): string {
 
 /**
  * Deno children get only what they need by default: read access to the task module's project
- * (its static imports are checked too when it is imported dynamically) and to mpms itself.
+ * (its static imports are checked too when it is imported dynamically) and to mpms itself, and
+ * access to the environment variables the pool was given in `env` (and to no others).
  */
-export function defaultDenoPermissions(module: URL): string[] {
+export function defaultDenoPermissions(module: URL, env?: Record<string, string>): string[] {
   const paths = [MPMS_ROOT.replace(/\/$/, "")];
   if (module.protocol === "file:") {
     const root = projectRoot(fileURLToPath(module));
     if (!paths.includes(root)) paths.push(root);
   }
-  return [`--allow-read=${paths.join(",")}`];
+  const permissions = [`--allow-read=${paths.join(",")}`];
+  const names = Object.keys(env ?? {}).filter((name) => name !== "" && !/[,=]/.test(name));
+  if (names.length > 0) permissions.push(`--allow-env=${names.join(",")}`);
+  return permissions;
 }
 
 /** Node runs a TypeScript entry (mpms from source) through tsx, loaded first. */
@@ -91,7 +95,7 @@ export function childCommand(options: AdapterOptions, entry: URL): ChildCommand 
   const tail = [fileURLToPath(entry), options.module.href];
   switch (runtime) {
     case "deno": {
-      const permissions = options.permissions ?? defaultDenoPermissions(options.module);
+      const permissions = options.permissions ?? defaultDenoPermissions(options.module, options.env);
       return { execPath, runtime, args: ["run", "--no-prompt", ...permissions, ...extra, ...tail] };
     }
     case "bun":

@@ -1,6 +1,6 @@
 /**
  * Deno children run with the permissions given in `permissions`; by default only read access to
- * the task module's project (found by its package.json) and to mpms.
+ * the task module's project (found by its package.json) and to mpms, and to the variables in `env`.
  */
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,6 +38,9 @@ describe("permissions of Deno children", () => {
         "export function read(path: string): Promise<string> {",
         "  return (globalThis as unknown as { Deno: { readTextFile(p: string): Promise<string> } }).Deno.readTextFile(path);",
         "}",
+        "export function env(name: string): string | undefined {",
+        "  return (globalThis as unknown as { Deno: { env: { get(n: string): string | undefined } } }).Deno.env.get(name);",
+        "}",
         "",
       ].join("\n"),
     );
@@ -55,6 +58,14 @@ describe("permissions of Deno children", () => {
     expect(await pool.submit(null)).toBe(42); // imports from a sibling folder of the module's
     const err = await pool.submit(secret, { name: "read" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskError);
+    expect((err as TaskError).name).toBe("NotCapable");
+    await pool.close();
+  });
+
+  it.each(denoChildren)("%s: by default the variables given in `env` are readable, others are not", async (adapter) => {
+    const pool = make<unknown, unknown>({ module, adapter, workers: 1, execPath, env: { MPMS_GIVEN: "given" } });
+    expect(await pool.submit("MPMS_GIVEN", { name: "env" })).toBe("given");
+    const err = await pool.submit("PATH", { name: "env" }).catch((e: unknown) => e);
     expect((err as TaskError).name).toBe("NotCapable");
     await pool.close();
   });
