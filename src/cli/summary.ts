@@ -54,6 +54,7 @@ export function formatSummary(input: SummaryInput): string[] {
     const retired = byCount(Object.entries(stats.retirements) as [string, number][]);
     lines.push(`mpms: workers ${stats.workersStarted} started${retired ? `; exits by reason: ${retired}` : ""}`);
   }
+  if (input.output !== null && input.interrupted === null) lines.push(`mpms: outcomes in ${input.output}`);
   if (input.interrupted !== null) {
     const unfinished =
       tally.unfinished > 0 ? `; ${tally.unfinished} tasks were not finished and are not in the output` : "";

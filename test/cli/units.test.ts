@@ -384,5 +384,7 @@ describe("numbers on screen", () => {
       "mpms: workers 3 started; exits by reason: close 2, crash 1",
       "mpms: interrupted (SIGINT); 2 tasks were not finished and are not in the output; continue with --resume --output out.ndjson",
     ]);
+    const done = formatSummary({ tally, wallMs: 1, stats: null, interrupted: null, output: "out.ndjson" });
+    expect(done.slice(2)).toEqual(["mpms: outcomes in out.ndjson"]);
   });
 });
