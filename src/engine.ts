@@ -1,7 +1,7 @@
 /**
- * The pool engine: queue, dispatch, settle-once book-keeping, and the worker set. Supervision
- * (timeouts, retirements, restarts) is carried out here too. Nothing here touches a runtime
- * API: workers come from the adapter.
+ * The pool engine: the task side. Queue, dispatch, deadlines, the one place a task settles, and the
+ * adapter callbacks (a worker's messages and exit). The worker set and its supervision live in
+ * {@link Supervisor}. Nothing here touches a runtime API: workers come from the adapter.
  */
 import { type Adapter, loadAdapter, type WorkerExit } from "./adapter.ts";
 import { type Deadline, Deadlines } from "./deadlines.ts";
@@ -15,17 +15,18 @@ import {
   WorkerRetiredError,
   WorkerStartError,
 } from "./errors.ts";
-import type { BackoffDetail, RetireReason, WorkerExitDetail } from "./events.ts";
+import type { RetireReason, WorkerExitDetail } from "./events.ts";
 import { Histogram } from "./histogram.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
-import { type FromWorker, PROTOCOL_VERSION, type ToWorker, type WorkerConfig } from "./protocol.ts";
+import type { FromWorker, ToWorker } from "./protocol.ts";
 import { Deque } from "./queue.ts";
 import { ResultsChannel } from "./results.ts";
 import type { PoolState, PoolStats } from "./stats.ts";
+import { Supervisor, type SupervisorHost } from "./supervisor.ts";
 import { Task, TaskState } from "./task.ts";
 import { fromWireError, toWireError } from "./wire_error.ts";
-import { WorkerSlot } from "./worker_slot.ts";
+import type { WorkerSlot } from "./worker_slot.ts";
 
 const now = (): number => performance.now();
 
@@ -43,8 +44,6 @@ const RETIRING_KILLS = new Set<RetireReason>([
   "resize",
   "close",
 ]);
-/** Exits that count toward the restart intensity and back-off. */
-const FAILURES = new Set<RetireReason>(["crash", "start", "heartbeat"]);
 
 type Emit = (type: string, detail: unknown) => void;
 
@@ -66,52 +65,39 @@ interface Waiter {
   rejectPut?: (e: unknown) => void;
 }
 
-export class PoolEngine {
+export class PoolEngine implements SupervisorHost {
   state: PoolState = "idle";
   readonly results = new ResultsChannel<Outcome>();
-  private adapter: Adapter | undefined;
   private readonly queue = new Deque<Task>(64);
   private readonly waiters = new Deque<Waiter>();
-  readonly slots = new Set<WorkerSlot>();
   private readonly deadlines: Deadlines<Task>;
-  private size: number;
+  readonly workers: Supervisor;
   private nextTaskId = 0;
-  private nextWorkerId = 0;
   private startPromise: Promise<void> | undefined;
   private startSettle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private idleWaiters: (() => void)[] = [];
   private exitWaiters: (() => void)[] = [];
-  private tick: ReturnType<typeof setInterval> | undefined;
-  private pendingSpawns = 0;
-  private spawnTimers = new Set<ReturnType<typeof setTimeout>>();
-  private recycling = 0;
-  private readonly due: WorkerSlot[] = [];
-  private failures: number[] = [];
-  private consecutiveFailures = 0;
   private ewmaRunMs = -1;
   /** Work arrived since the last "drain". */
   private busy = false;
   // counters
   private submitted = 0;
-  private queuedCount = 0;
+  queuedCount = 0;
   private inFlight = 0;
   private completed = 0;
   private failed = 0;
   private cancelled = 0;
   private crashed = 0;
   private timedOut = 0;
-  private workersStarted = 0;
-  private zombies = 0;
-  private readonly retirements: Partial<Record<RetireReason, number>> = {};
   private readonly failures_: Partial<Record<FailureKind, number>> = {};
   private readonly waitTime = new Histogram();
   private readonly runTime = new Histogram();
 
   constructor(
     readonly opts: ResolvedOptions,
-    private readonly emit: Emit,
+    readonly emit: Emit,
   ) {
-    this.size = opts.workers;
+    this.workers = new Supervisor(opts, this);
     this.deadlines = new Deadlines(now, (entry) => this.onDeadline(entry));
   }
 
@@ -127,9 +113,10 @@ export class PoolEngine {
       throw this.state === "failed" ? new PoolUnavailableError() : new PoolClosedError();
     }
     this.state = "starting";
+    let adapter: Adapter;
     try {
       const a = this.opts.adapter;
-      this.adapter = typeof a === "string" ? (await loadAdapter(a))(this.opts) : a;
+      adapter = typeof a === "string" ? (await loadAdapter(a))(this.opts) : a;
     } catch (cause) {
       const err = new WorkerStartError(`could not load adapter: ${(cause as Error)?.message ?? cause}`, { cause });
       this.fail(err);
@@ -139,9 +126,7 @@ export class PoolEngine {
     const started = new Promise<void>((resolve, reject) => {
       this.startSettle = { resolve, reject };
     });
-    for (let i = 0; i < this.size; i++) this.spawn();
-    const interval = this.opts.heartbeatInterval > 0 ? Math.min(this.opts.heartbeatInterval, 1000) : 1000;
-    this.tick = setInterval(() => this.supervise(), interval);
+    this.workers.begin(adapter);
     await started;
   }
 
@@ -263,12 +248,12 @@ export class PoolEngine {
   }
 
   defaultWindow(): number {
-    return Math.max(64, this.size * (this.opts.concurrency + 16) * 2);
+    return Math.max(64, this.workers.size * (this.opts.concurrency + 16) * 2);
   }
 
   private pickWorker(limit: number): WorkerSlot | undefined {
     let best: WorkerSlot | undefined;
-    for (const slot of this.slots) {
+    for (const slot of this.workers.slots) {
       if (!slot.accepting || slot.outstanding.size >= limit) continue;
       if (!best || slot.outstanding.size < best.outstanding.size) best = slot;
     }
@@ -300,7 +285,7 @@ export class PoolEngine {
     this.inFlight++;
     this.send(slot, { t: "run", id: task.id, name: task.name, input: task.input });
     if (slot.outstanding.size <= this.opts.concurrency) this.markStarted(task);
-    if (slot.tasksSent >= slot.taskLimit) this.planRetire(slot, "maxTasks", false);
+    if (slot.tasksSent >= slot.taskLimit) this.workers.planRetire(slot, "maxTasks", false);
   }
 
   private markStarted(task: Task): void {
@@ -320,7 +305,7 @@ export class PoolEngine {
     }
   }
 
-  private send(slot: WorkerSlot, msg: ToWorker): void {
+  send(slot: WorkerSlot, msg: ToWorker): void {
     slot.outbox.push(msg);
     if (!slot.flushQueued) {
       slot.flushQueued = true;
@@ -383,7 +368,7 @@ export class PoolEngine {
       }
       if (slot.state !== "exited" && slot.state !== "zombie") {
         this.promote(slot);
-        if (slot.stopSent && slot.outstanding.size === 0) this.armStopTimer(slot);
+        if (slot.stopSent && slot.outstanding.size === 0) this.workers.armStopTimer(slot);
       }
     }
     task.state = TaskState.Done;
@@ -392,7 +377,7 @@ export class PoolEngine {
     switch (kind) {
       case "completed":
         this.completed++;
-        this.consecutiveFailures = 0;
+        this.workers.restart.succeeded();
         break;
       case "cancelled":
         this.cancelled++;
@@ -483,54 +468,12 @@ export class PoolEngine {
     // HARD: record the outcome first, so it never depends on the kill working.
     if (task.abortSent === "abort") this.settle(task, false, task.signal?.reason, "cancelled");
     else this.settle(task, false, new TaskTimeoutError(task.timeout), "timeout");
-    this.kill(slot, task.abortSent === "abort" ? "abort" : "timeout");
+    this.workers.kill(slot, task.abortSent === "abort" ? "abort" : "timeout");
   }
 
   // ---------------------------------------------------------------- workers
 
-  private spawn(replaces?: WorkerSlot): WorkerSlot {
-    const opts = this.opts;
-    const t = now();
-    const slot = new WorkerSlot(++this.nextWorkerId, t);
-    if (opts.maxTasks !== Number.POSITIVE_INFINITY) {
-      slot.taskLimit = opts.maxTasks + Math.floor(Math.random() * (opts.maxTasksJitter + 1));
-    }
-    if (replaces) {
-      slot.replaces = replaces;
-      replaces.replacement = slot;
-    }
-    this.slots.add(slot);
-    try {
-      slot.handle = (this.adapter as Adapter).spawn({
-        workerId: slot.id,
-        onMessages: (batch) => this.onMessages(slot, batch),
-        onExit: (exit) => this.onExit(slot, exit),
-      });
-    } catch (error) {
-      slot.handle = { pid: null, threadId: null, send() {}, kill() {} };
-      queueMicrotask(() => this.onExit(slot, { code: null, signal: null, error }));
-      return slot;
-    }
-    const config: WorkerConfig = {
-      protocol: PROTOCOL_VERSION,
-      module: opts.module.href,
-      workerId: slot.id,
-      concurrency: opts.concurrency,
-      heartbeat: opts.heartbeatInterval,
-      dieErrors: opts.gracefulDieErrors,
-    };
-    this.send(slot, { t: "init", config });
-    slot.timers.push(
-      setTimeout(() => {
-        if (slot.state !== "starting") return;
-        slot.startError = new WorkerStartError(`worker ${slot.id} did not start within ${opts.startTimeout} ms`);
-        this.kill(slot, "start");
-      }, opts.startTimeout),
-    );
-    return slot;
-  }
-
-  private onMessages(slot: WorkerSlot, batch: FromWorker[]): void {
+  onMessages(slot: WorkerSlot, batch: FromWorker[]): void {
     slot.lastSeen = now();
     for (const msg of batch) {
       switch (msg.t) {
@@ -545,19 +488,16 @@ export class PoolEngine {
             (err as { cause?: unknown }).cause = fromWireError(msg.error);
             this.settle(task, false, err, "timeout");
           } else this.settle(task, false, fromWireError(msg.error), "failed");
-          if (msg.t === "err" && msg.die) this.gracefulDie(slot);
+          if (msg.t === "err" && msg.die) this.workers.gracefulDie(slot);
           break;
         }
         case "returned":
           this.requeue(msg.ids.map((id) => slot.outstanding.get(id)).filter((t): t is Task => t !== undefined));
           this.promote(slot);
-          if (slot.stopSent && slot.outstanding.size === 0) this.armStopTimer(slot);
+          if (slot.stopSent && slot.outstanding.size === 0) this.workers.armStopTimer(slot);
           break;
         case "hb":
-          slot.memory = msg.mem;
-          if (msg.mem > this.opts.maxMemoryBytes && now() - slot.spawnedAt >= this.opts.minAge) {
-            this.planRetire(slot, "memory", true);
-          }
+          this.workers.memory(slot, msg.mem);
           break;
         case "ready":
           this.onReady(slot);
@@ -575,78 +515,43 @@ export class PoolEngine {
   }
 
   private onReady(slot: WorkerSlot): void {
-    if (slot.state !== "starting") return;
-    slot.state = slot.retiring ? "retiring" : "ready";
-    this.workersStarted++;
-    // Ages count from ready: start-up is bounded by startTimeout, and a worker must get to serve.
-    const opts = this.opts;
-    if (opts.maxAge !== Number.POSITIVE_INFINITY) {
-      slot.timers.push(setTimeout(() => this.planRetire(slot, "maxAge", true), opts.maxAge));
-    }
-    if (opts.maxAgeHard !== Number.POSITIVE_INFINITY) {
-      slot.timers.push(setTimeout(() => this.kill(slot, "maxAgeHard"), opts.maxAgeHard));
-    }
-    this.emit("workerstart", { workerId: slot.id, pid: slot.handle.pid, threadId: slot.handle.threadId });
-    const old = slot.replaces;
-    if (old) {
-      slot.replaces = null;
-      this.recycling--;
-      this.stopWorker(old);
-      this.nextDue();
-    }
-    if (this.state === "starting" && this.countReady() >= this.size) {
+    const ready = this.workers.ready(slot);
+    if (this.state === "starting" && ready >= this.workers.size) {
       this.state = "running";
       this.startSettle?.resolve();
     }
   }
 
-  private countReady(): number {
-    let n = 0;
-    for (const s of this.slots) if (s.state === "ready") n++;
-    return n;
-  }
-
-  private onExit(slot: WorkerSlot, exit: WorkerExit): void {
-    if (slot.state === "exited" || (slot.state === "zombie" && slot.exitSeen)) return;
+  onExit(slot: WorkerSlot, exit: WorkerExit): void {
+    if (slot.exitSeen) return;
     slot.exitSeen = true;
     const wasStarting = slot.state === "starting";
     slot.state = slot.zombie ? "zombie" : "exited";
     slot.clearTimers();
-    this.slots.delete(slot);
+    const reason = this.workers.exitReason(slot, wasStarting);
     const planned =
-      slot.killReason === null
-        ? slot.stopSent
-        : RETIRING_KILLS.has(slot.killReason) || slot.killReason === "destroy" || slot.killReason === "maxAgeHard";
-    let reason: RetireReason =
-      slot.killReason ??
-      (wasStarting ? "start" : slot.stopSent && slot.retiring ? slot.retiring : slot.stopSent ? "close" : "crash");
-    if (wasStarting && reason !== "destroy" && reason !== "close") reason = "start";
-    this.retirements[reason] = (this.retirements[reason] ?? 0) + 1;
+      slot.killReason === null ? slot.stopSent : RETIRING_KILLS.has(slot.killReason) || slot.killReason === "destroy";
 
     // Tasks on the worker: started ones fail, unstarted ones go back to the queue.
     const back: Task[] = [];
     const started: Task[] = [];
     for (const task of slot.outstanding.values()) (task.running ? started : back).push(task);
     for (const task of started) {
-      if (slot.killReason === "destroy")
+      if (slot.killReason === "destroy") {
         this.settle(task, false, new PoolClosedError("the pool was destroyed"), "cancelled");
-      else if (slot.killReason !== null && RETIRING_KILLS.has(slot.killReason)) {
+      } else if (slot.killReason !== null && RETIRING_KILLS.has(slot.killReason)) {
         this.settle(task, false, new WorkerRetiredError(slot.killReason), "failed");
       } else {
         const crashReason =
           slot.killReason === "heartbeat" ? "unresponsive" : exit.error !== undefined ? "error" : "exit";
-        this.settle(
-          task,
-          false,
-          new WorkerCrashedError({
-            workerId: slot.id,
-            code: exit.code,
-            signal: exit.signal,
-            reason: crashReason,
-            cause: exit.error,
-          }),
-          "crashed",
-        );
+        const error = new WorkerCrashedError({
+          workerId: slot.id,
+          code: exit.code,
+          signal: exit.signal,
+          reason: crashReason,
+          cause: exit.error,
+        });
+        this.settle(task, false, error, "crashed");
       }
     }
     this.requeue(back);
@@ -656,18 +561,8 @@ export class PoolEngine {
     this.emit("workerexit", detail);
     if (slot.zombie) this.emit("workerzombie", { workerId: slot.id, reason });
 
-    // A replacement that never became ready: let the worker it replaces stop anyway.
-    if (slot.replaces) {
-      const old = slot.replaces;
-      slot.replaces = null;
-      old.replacement = null;
-      this.recycling--;
-      this.stopWorker(old);
-      this.nextDue();
-    }
-    if (slot.replacement === null && this.due.includes(slot)) this.due.splice(this.due.indexOf(slot), 1);
-
     if (wasStarting && this.state === "starting") {
+      this.workers.exited(slot, reason, exit.error);
       const err =
         (slot.startError as Error | undefined) ??
         new WorkerStartError(`worker ${slot.id} exited during start (code ${exit.code}, signal ${exit.signal})`, {
@@ -675,72 +570,19 @@ export class PoolEngine {
         });
       this.fail(err);
       this.startSettle?.reject(err);
+      this.checkExited();
       return;
     }
-    if (FAILURES.has(reason) && this.state !== "closed") this.recordFailure(reason, slot.startError ?? exit.error);
-    this.ensureCapacity();
+    this.workers.exited(slot, reason, slot.startError ?? exit.error);
     this.pump();
     this.checkExited();
   }
 
-  /** Keep `size` workers that take tasks (or will, once started). */
-  private ensureCapacity(): void {
-    if (this.state !== "running" && this.state !== "closing" && this.state !== "starting") return;
-    if (this.state === "closing" && this.queuedCount === 0) return;
-    let effective = this.pendingSpawns;
-    for (const s of this.slots) {
-      if (s.killReason === null && (s.retiring === null || this.due.includes(s))) effective++;
-    }
-    // One crash restarts at once; back-off starts with the second failure in a row.
-    const delay =
-      this.consecutiveFailures > 1
-        ? Math.min(
-            this.opts.backoffMax,
-            this.opts.backoffInitial * this.opts.backoffFactor ** (this.consecutiveFailures - 2),
-          )
-        : 0;
-    for (; effective < this.size; effective++) {
-      if (delay === 0) {
-        this.spawn();
-        continue;
-      }
-      this.pendingSpawns++;
-      const detail: BackoffDetail = { delay, failures: this.consecutiveFailures };
-      this.emit("backoff", detail);
-      const timer = setTimeout(() => {
-        this.spawnTimers.delete(timer);
-        this.pendingSpawns--;
-        if (this.state === "running" || this.state === "closing") {
-          this.spawn();
-        }
-      }, delay);
-      this.spawnTimers.add(timer);
-    }
-  }
-
-  private recordFailure(reason: RetireReason, cause: unknown): void {
-    this.consecutiveFailures++;
-    const t = now();
-    this.failures.push(t);
-    while (this.failures.length > 0 && (this.failures[0] as number) < t - this.opts.restartPeriod)
-      this.failures.shift();
-    if (this.failures.length > this.opts.restartIntensity) {
-      this.fail(
-        new PoolUnavailableError(
-          `workers failed ${this.failures.length} times within ${this.opts.restartPeriod} ms (last: ${reason}); the pool gave up`,
-          { cause },
-        ),
-      );
-    }
-  }
-
   /** The pool cannot run tasks any more: reject what waits, stop restarting. */
-  private fail(error: Error): void {
+  fail(error: Error): void {
     if (this.state === "failed" || this.state === "closed") return;
     this.state = "failed";
-    for (const timer of this.spawnTimers) clearTimeout(timer);
-    this.spawnTimers.clear();
-    this.pendingSpawns = 0;
+    this.workers.cancelSpawns();
     const unavailable =
       error instanceof PoolUnavailableError ? error : new PoolUnavailableError(error.message, { cause: error });
     for (const w of this.waiters.drain()) {
@@ -755,147 +597,17 @@ export class PoolEngine {
       this.settle(task, false, unavailable, "failed");
     }
     this.emit("failed", { error: unavailable });
-    for (const slot of this.slots) if (slot.state === "starting") this.kill(slot, "start");
+    for (const slot of this.workers.slots) if (slot.state === "starting") this.workers.kill(slot, "start");
     this.checkIdle();
   }
 
-  // ---------------------------------------------------------------- retirement
-
-  /** Planned retirement: the worker takes no new tasks; a replacement starts first. */
-  planRetire(slot: WorkerSlot, reason: RetireReason, handBack: boolean): void {
-    if (slot.retiring !== null || slot.killReason !== null || slot.state === "exited" || slot.state === "zombie")
-      return;
-    slot.retiring = reason;
-    slot.handBack = handBack;
-    if (slot.state === "ready") slot.state = "retiring";
-    this.emit("workerretire", { workerId: slot.id, reason });
-    const replace = reason !== "resize" && reason !== "close" && (this.state === "running" || this.state === "closing");
-    if (!replace) {
-      this.stopWorker(slot);
-      return;
-    }
-    if (this.recycling >= this.opts.maxRecycling) {
-      this.due.push(slot);
-      return;
-    }
-    this.recycling++;
-    this.spawn(slot);
-  }
-
-  private nextDue(): void {
-    while (this.due.length > 0 && this.recycling < this.opts.maxRecycling) {
-      const slot = this.due.shift() as WorkerSlot;
-      if (slot.state === "exited" || slot.state === "zombie" || slot.killReason !== null) continue;
-      if (this.state !== "running" && this.state !== "closing") {
-        this.stopWorker(slot);
-        continue;
-      }
-      this.recycling++;
-      this.spawn(slot);
-    }
-  }
-
-  /** Ask the worker to finish (handing back unstarted tasks if so retiring), finalize and exit. */
-  private stopWorker(slot: WorkerSlot): void {
-    if (slot.stopSent || slot.state === "exited" || slot.state === "zombie") return;
-    slot.stopSent = true;
-    if (slot.state !== "starting") slot.state = "stopping";
-    this.send(slot, { t: "stop", handBack: slot.handBack });
-    if (slot.outstanding.size === 0) this.armStopTimer(slot);
-  }
-
-  /** Graceful die: the worker already stopped taking tasks and handed back the unstarted ones. */
-  private gracefulDie(slot: WorkerSlot): void {
-    if (slot.retiring === "gracefulDie" || slot.killReason !== null) return;
-    const wasDue = this.due.indexOf(slot);
-    if (wasDue >= 0) this.due.splice(wasDue, 1);
-    const hadReplacement = slot.retiring !== null && (slot.replacement !== null || slot.stopSent);
-    slot.retiring = "gracefulDie";
-    slot.stopSent = true;
-    slot.state = "stopping";
-    this.emit("workerretire", { workerId: slot.id, reason: "gracefulDie" });
-    if (!hadReplacement && (this.state === "running" || this.state === "closing")) {
-      this.recycling++;
-      this.spawn(slot);
-    }
-    if (slot.outstanding.size === 0) this.armStopTimer(slot);
-    slot.timers.push(
-      setTimeout(() => {
-        if (slot.outstanding.size > 0) this.kill(slot, "gracefulDie");
-      }, this.opts.gracefulDieTimeout),
-    );
-  }
-
-  /** The worker has nothing left to run: `finalize` and exit must happen within stopTimeout. */
-  private armStopTimer(slot: WorkerSlot): void {
-    if (slot.stopTimerArmed) return;
-    slot.stopTimerArmed = true;
-    slot.timers.push(
-      setTimeout(() => {
-        if (slot.state !== "exited" && slot.state !== "zombie") this.kill(slot, slot.retiring ?? "close", true);
-      }, this.opts.stopTimeout),
-    );
-  }
-
-  /** Kill a worker now. `keepReason`: a planned stop that overran keeps its retirement reason. */
-  kill(slot: WorkerSlot, reason: RetireReason, keepReason = false): void {
-    if (slot.state === "exited" || slot.state === "zombie" || slot.killSent) return;
-    slot.killSent = true;
-    if (!keepReason) slot.killReason = reason;
-    if (!this.adapter?.canKillBusy && slot.outstanding.size > 0) {
-      // The runtime cannot stop a busy worker: take it out of capacity and say so.
-      slot.zombie = true;
-      this.zombies++;
-    }
-    slot.handle.kill(reason === "destroy" ? 0 : Math.min(this.opts.killGrace, 1000));
-    // A runtime that never reports the exit must not hold the pool: give up after a bound.
-    slot.timers.push(
-      setTimeout(() => {
-        if (slot.state !== "exited" && !slot.exitSeen) {
-          slot.zombie = true;
-          if (!slot.zombieCounted) this.zombies++;
-          slot.zombieCounted = true;
-          this.onExit(slot, { code: null, signal: null, error: new Error("the worker did not exit after kill") });
-        }
-      }, Math.max(1000, this.opts.killGrace) + 1000),
-    );
-    if (slot.zombie) slot.zombieCounted = true;
-  }
-
-  /** Heartbeats (unresponsive workers are killed). */
-  private supervise(): void {
-    if (this.opts.heartbeatInterval <= 0) return;
-    const t = now();
-    for (const slot of this.slots) {
-      if (slot.state === "starting" || slot.killSent) continue;
-      if (t - slot.lastSeen > this.opts.heartbeatTimeout) this.kill(slot, "heartbeat");
-    }
-  }
-
   resize(workers: number): void {
-    this.size = workers;
-    if (this.state === "idle" || this.state === "starting") return;
-    let accepting = 0;
-    for (const s of this.slots) if (s.retiring === null && s.killReason === null) accepting++;
-    if (accepting < workers) this.ensureCapacity();
-    else {
-      // Retire the least busy workers first.
-      const candidates = [...this.slots]
-        .filter((s) => s.retiring === null && s.killReason === null)
-        .sort((a, b) => a.outstanding.size - b.outstanding.size);
-      for (let i = 0; i < accepting - workers; i++) this.planRetire(candidates[i] as WorkerSlot, "resize", true);
-    }
+    this.workers.resize(workers);
     this.pump();
   }
 
   recycle(workerId: number): boolean {
-    for (const slot of this.slots) {
-      if (slot.id === workerId && slot.retiring === null && slot.killReason === null) {
-        this.planRetire(slot, "recycle", true);
-        return true;
-      }
-    }
-    return false;
+    return this.workers.recycle(workerId);
   }
 
   // ---------------------------------------------------------------- close / destroy
@@ -911,7 +623,7 @@ export class PoolEngine {
   }
 
   private checkExited(): void {
-    if (this.slots.size === 0 && this.pendingSpawns === 0) for (const w of this.exitWaiters.splice(0)) w();
+    if (this.workers.empty) for (const w of this.exitWaiters.splice(0)) w();
   }
 
   private whenIdle(): Promise<void> {
@@ -954,16 +666,7 @@ export class PoolEngine {
     try {
       if ((await race(this.whenIdle())) === "timeout") return destroy();
       if ((this.state as PoolState) !== "closed") {
-        for (const timer of this.spawnTimers) clearTimeout(timer);
-        this.spawnTimers.clear();
-        this.pendingSpawns = 0;
-        for (const slot of this.slots) {
-          if (slot.state === "starting") this.kill(slot, "close");
-          else {
-            if (slot.retiring === null) slot.retiring = "close";
-            this.stopWorker(slot);
-          }
-        }
+        this.workers.stopAll();
       }
       if ((await race(this.whenExited())) === "timeout") return destroy();
     } finally {
@@ -979,9 +682,7 @@ export class PoolEngine {
       return;
     }
     this.state = "closed";
-    for (const timer of this.spawnTimers) clearTimeout(timer);
-    this.spawnTimers.clear();
-    this.pendingSpawns = 0;
+    this.workers.cancelSpawns();
     const closed = new PoolClosedError("the pool was destroyed");
     for (const w of this.waiters.drain()) {
       if (w.task.state !== TaskState.Waiting) continue;
@@ -994,9 +695,9 @@ export class PoolEngine {
       this.queuedCount--;
       this.settle(task, false, closed, "cancelled");
     }
-    for (const slot of this.slots) {
+    for (const slot of this.workers.slots) {
       for (const task of [...slot.outstanding.values()]) this.settle(task, false, closed, "cancelled");
-      this.kill(slot, "destroy");
+      this.workers.kill(slot, "destroy");
     }
     this.startSettle?.reject(closed);
     this.checkIdle();
@@ -1006,8 +707,7 @@ export class PoolEngine {
 
   private finish(): void {
     if (this.state !== "failed") this.state = "closed";
-    if (this.tick !== undefined) clearInterval(this.tick);
-    this.tick = undefined;
+    this.workers.end();
     this.deadlines.clear();
     this.results.end();
   }
@@ -1019,8 +719,9 @@ export class PoolEngine {
     return {
       state: this.state,
       adapter:
-        this.adapter?.name ?? (typeof this.opts.adapter === "string" ? this.opts.adapter : this.opts.adapter.name),
-      size: this.size,
+        this.workers.adapter?.name ??
+        (typeof this.opts.adapter === "string" ? this.opts.adapter : this.opts.adapter.name),
+      size: this.workers.size,
       submitted: this.submitted,
       queued: this.queuedCount,
       running: this.inFlight,
@@ -1029,13 +730,13 @@ export class PoolEngine {
       cancelled: this.cancelled,
       crashed: this.crashed,
       timedOut: this.timedOut,
-      workersStarted: this.workersStarted,
-      retirements: { ...this.retirements },
+      workersStarted: this.workers.workersStarted,
+      retirements: { ...this.workers.retirements },
       failures: { ...this.failures_ },
       waitTime: this.waitTime.snapshot(),
       runTime: this.runTime.snapshot(),
-      zombies: this.zombies,
-      workers: [...this.slots].map((s) => ({
+      zombies: this.workers.zombies,
+      workers: [...this.workers.slots].map((s) => ({
         id: s.id,
         state: s.state,
         tasksDone: s.tasksDone,

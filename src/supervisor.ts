@@ -1,0 +1,380 @@
+/**
+ * The worker set and its supervision: spawning, keeping `size` workers, planned retirements
+ * (replacement first, at most `maxRecycling` at once), graceful die, kills, heartbeats, crash-loop
+ * back-off. Tasks are not its business: the engine settles them, through {@link SupervisorHost}.
+ */
+import type { Adapter, WorkerExit } from "./adapter.ts";
+import { PoolUnavailableError, WorkerStartError } from "./errors.ts";
+import type { BackoffDetail, RetireReason } from "./events.ts";
+import type { ResolvedOptions } from "./options.ts";
+import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./protocol.ts";
+import { RestartPolicy } from "./restart_policy.ts";
+import type { PoolState } from "./stats.ts";
+import { WorkerSlot } from "./worker_slot.ts";
+
+const now = (): number => performance.now();
+
+/** Exits that count toward the restart intensity and back-off. */
+const FAILURES = new Set<RetireReason>(["crash", "start", "heartbeat"]);
+
+/** What the supervisor needs from the engine. */
+export interface SupervisorHost {
+  readonly state: PoolState;
+  readonly queuedCount: number;
+  emit(type: string, detail: unknown): void;
+  send(slot: WorkerSlot, msg: ToWorker): void;
+  onMessages(slot: WorkerSlot, batch: FromWorker[]): void;
+  onExit(slot: WorkerSlot, exit: WorkerExit): void;
+  /** The pool can no longer run tasks. */
+  fail(error: Error): void;
+}
+
+export class Supervisor {
+  readonly slots = new Set<WorkerSlot>();
+  adapter: Adapter | undefined;
+  size: number;
+  workersStarted = 0;
+  zombies = 0;
+  readonly retirements: Partial<Record<RetireReason, number>> = {};
+  readonly restart: RestartPolicy;
+  private nextWorkerId = 0;
+  private pendingSpawns = 0;
+  private readonly spawnTimers = new Set<ReturnType<typeof setTimeout>>();
+  private recycling = 0;
+  /** Workers due for a planned retirement, waiting for a recycling slot (still counted as capacity). */
+  private readonly due: WorkerSlot[] = [];
+  private tick: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly opts: ResolvedOptions,
+    private readonly host: SupervisorHost,
+  ) {
+    this.size = opts.workers;
+    this.restart = new RestartPolicy({
+      intensity: opts.restartIntensity,
+      period: opts.restartPeriod,
+      initial: opts.backoffInitial,
+      max: opts.backoffMax,
+      factor: opts.backoffFactor,
+    });
+  }
+
+  /** No worker is alive or about to be started. */
+  get empty(): boolean {
+    return this.slots.size === 0 && this.pendingSpawns === 0;
+  }
+
+  begin(adapter: Adapter): void {
+    this.adapter = adapter;
+    for (let i = 0; i < this.size; i++) this.spawn();
+    const interval = this.opts.heartbeatInterval > 0 ? Math.min(this.opts.heartbeatInterval, 1000) : 0;
+    if (interval > 0) this.tick = setInterval(() => this.checkHeartbeats(), interval);
+  }
+
+  end(): void {
+    if (this.tick !== undefined) clearInterval(this.tick);
+    this.tick = undefined;
+    this.cancelSpawns();
+  }
+
+  cancelSpawns(): void {
+    for (const timer of this.spawnTimers) clearTimeout(timer);
+    this.spawnTimers.clear();
+    this.pendingSpawns = 0;
+  }
+
+  private spawn(replaces?: WorkerSlot): WorkerSlot {
+    const opts = this.opts;
+    const slot = new WorkerSlot(++this.nextWorkerId, now());
+    if (opts.maxTasks !== Number.POSITIVE_INFINITY) {
+      slot.taskLimit = opts.maxTasks + Math.floor(Math.random() * (opts.maxTasksJitter + 1));
+    }
+    if (replaces) {
+      slot.replaces = replaces;
+      replaces.replacement = slot;
+    }
+    this.slots.add(slot);
+    try {
+      slot.handle = (this.adapter as Adapter).spawn({
+        workerId: slot.id,
+        onMessages: (batch) => this.host.onMessages(slot, batch),
+        onExit: (exit) => this.host.onExit(slot, exit),
+      });
+    } catch (error) {
+      slot.handle = { pid: null, threadId: null, send() {}, kill() {} };
+      queueMicrotask(() => this.host.onExit(slot, { code: null, signal: null, error }));
+      return slot;
+    }
+    this.host.send(slot, {
+      t: "init",
+      config: {
+        protocol: PROTOCOL_VERSION,
+        module: opts.module.href,
+        workerId: slot.id,
+        concurrency: opts.concurrency,
+        heartbeat: opts.heartbeatInterval,
+        dieErrors: opts.gracefulDieErrors,
+      },
+    });
+    slot.timers.push(
+      setTimeout(() => {
+        if (slot.state !== "starting") return;
+        slot.startError = new WorkerStartError(`worker ${slot.id} did not start within ${opts.startTimeout} ms`);
+        this.kill(slot, "start");
+      }, opts.startTimeout),
+    );
+    return slot;
+  }
+
+  /** The worker ran `init`. Returns the number of workers ready. */
+  ready(slot: WorkerSlot): number {
+    if (slot.state !== "starting") return this.countReady();
+    slot.state = slot.retiring ? "retiring" : "ready";
+    this.workersStarted++;
+    // Ages count from ready: start-up is bounded by startTimeout, and a worker must get to serve.
+    const opts = this.opts;
+    if (opts.maxAge !== Number.POSITIVE_INFINITY) {
+      slot.timers.push(setTimeout(() => this.planRetire(slot, "maxAge", true), opts.maxAge));
+    }
+    if (opts.maxAgeHard !== Number.POSITIVE_INFINITY) {
+      slot.timers.push(setTimeout(() => this.kill(slot, "maxAgeHard"), opts.maxAgeHard));
+    }
+    this.host.emit("workerstart", { workerId: slot.id, pid: slot.handle.pid, threadId: slot.handle.threadId });
+    const old = slot.replaces;
+    if (old) {
+      // The replacement is ready: only now does the worker it replaces stop.
+      slot.replaces = null;
+      this.recycling--;
+      this.stopWorker(old);
+      this.nextDue();
+    }
+    return this.countReady();
+  }
+
+  private countReady(): number {
+    let n = 0;
+    for (const s of this.slots) if (s.state === "ready") n++;
+    return n;
+  }
+
+  /** Memory reported by a heartbeat: retire a worker over the limit (not before minAge). */
+  memory(slot: WorkerSlot, bytes: number): void {
+    slot.memory = bytes;
+    if (bytes > this.opts.maxMemoryBytes && now() - slot.spawnedAt >= this.opts.minAge) {
+      this.planRetire(slot, "memory", true);
+    }
+  }
+
+  /** Why a worker that just exited stopped. */
+  exitReason(slot: WorkerSlot, wasStarting: boolean): RetireReason {
+    if (wasStarting && slot.killReason !== "destroy" && slot.killReason !== "close") return "start";
+    if (slot.killReason) return slot.killReason;
+    if (slot.stopSent) return slot.retiring ?? "close";
+    return "crash";
+  }
+
+  /** Book-keeping after the engine settled the exited worker's tasks: replace it, count failures. */
+  exited(slot: WorkerSlot, reason: RetireReason, cause: unknown): void {
+    this.slots.delete(slot);
+    this.retirements[reason] = (this.retirements[reason] ?? 0) + 1;
+    if (slot.replaces) {
+      // A replacement that never became ready: the worker it replaces stops anyway.
+      const old = slot.replaces;
+      slot.replaces = null;
+      old.replacement = null;
+      this.recycling--;
+      this.stopWorker(old);
+      this.nextDue();
+    }
+    const due = this.due.indexOf(slot);
+    if (due >= 0) this.due.splice(due, 1);
+    if (FAILURES.has(reason) && this.host.state !== "closed") {
+      const count = this.restart.failed(now());
+      if (count > 0) {
+        this.host.fail(
+          new PoolUnavailableError(
+            `workers failed ${count} times within ${this.opts.restartPeriod} ms (last: ${reason}); the pool gave up`,
+            { cause },
+          ),
+        );
+      }
+    }
+    this.ensureCapacity();
+  }
+
+  private accepting(state: PoolState): boolean {
+    return state === "running" || state === "closing";
+  }
+
+  /** Keep `size` workers that take tasks (or will, once started). */
+  ensureCapacity(): void {
+    const state = this.host.state;
+    if (!this.accepting(state) && state !== "starting") return;
+    if (state === "closing" && this.host.queuedCount === 0) return;
+    let effective = this.pendingSpawns;
+    for (const s of this.slots) {
+      if (s.killReason === null && (s.retiring === null || this.due.includes(s))) effective++;
+    }
+    const delay = this.restart.delay();
+    for (; effective < this.size; effective++) {
+      if (delay === 0) {
+        this.spawn();
+        continue;
+      }
+      this.pendingSpawns++;
+      const detail: BackoffDetail = { delay, failures: this.restart.consecutive };
+      this.host.emit("backoff", detail);
+      const timer = setTimeout(() => {
+        this.spawnTimers.delete(timer);
+        this.pendingSpawns--;
+        if (this.accepting(this.host.state)) this.spawn();
+      }, delay);
+      this.spawnTimers.add(timer);
+    }
+  }
+
+  /** Planned retirement: the worker takes no new tasks; a replacement starts first. */
+  planRetire(slot: WorkerSlot, reason: RetireReason, handBack: boolean): void {
+    if (slot.retiring !== null || slot.killReason !== null || slot.state === "exited" || slot.state === "zombie") {
+      return;
+    }
+    slot.retiring = reason;
+    slot.handBack = handBack;
+    if (slot.state === "ready") slot.state = "retiring";
+    this.host.emit("workerretire", { workerId: slot.id, reason });
+    if (reason === "resize" || reason === "close" || !this.accepting(this.host.state)) {
+      this.stopWorker(slot);
+      return;
+    }
+    if (this.recycling >= this.opts.maxRecycling) {
+      this.due.push(slot);
+      return;
+    }
+    this.recycling++;
+    this.spawn(slot);
+  }
+
+  private nextDue(): void {
+    while (this.due.length > 0 && this.recycling < this.opts.maxRecycling) {
+      const slot = this.due.shift() as WorkerSlot;
+      if (slot.state === "exited" || slot.state === "zombie" || slot.killReason !== null) continue;
+      if (!this.accepting(this.host.state)) {
+        this.stopWorker(slot);
+        continue;
+      }
+      this.recycling++;
+      this.spawn(slot);
+    }
+  }
+
+  /** Ask the worker to finish (handing back unstarted tasks if so retiring), finalize and exit. */
+  stopWorker(slot: WorkerSlot): void {
+    if (slot.stopSent || slot.state === "exited" || slot.state === "zombie") return;
+    slot.stopSent = true;
+    if (slot.state !== "starting") slot.state = "stopping";
+    this.host.send(slot, { t: "stop", handBack: slot.handBack });
+    if (slot.outstanding.size === 0) this.armStopTimer(slot);
+  }
+
+  /** Graceful die: the worker already stopped taking tasks and handed back the unstarted ones. */
+  gracefulDie(slot: WorkerSlot): void {
+    if (slot.retiring === "gracefulDie" || slot.killReason !== null) return;
+    const due = this.due.indexOf(slot);
+    if (due >= 0) this.due.splice(due, 1);
+    const hadReplacement = slot.retiring !== null && (slot.replacement !== null || slot.stopSent);
+    slot.retiring = "gracefulDie";
+    slot.stopSent = true;
+    slot.state = "stopping";
+    this.host.emit("workerretire", { workerId: slot.id, reason: "gracefulDie" });
+    if (!hadReplacement && this.accepting(this.host.state)) {
+      this.recycling++;
+      this.spawn(slot);
+    }
+    if (slot.outstanding.size === 0) this.armStopTimer(slot);
+    slot.timers.push(
+      setTimeout(() => {
+        if (slot.outstanding.size > 0) this.kill(slot, "gracefulDie");
+      }, this.opts.gracefulDieTimeout),
+    );
+  }
+
+  /** The worker has nothing left to run: `finalize` and exit must happen within stopTimeout. */
+  armStopTimer(slot: WorkerSlot): void {
+    if (slot.stopTimerArmed) return;
+    slot.stopTimerArmed = true;
+    slot.timers.push(
+      setTimeout(() => {
+        if (slot.state !== "exited" && slot.state !== "zombie") this.kill(slot, slot.retiring ?? "close", true);
+      }, this.opts.stopTimeout),
+    );
+  }
+
+  /** Kill a worker now. `keepReason`: a planned stop that overran keeps its retirement reason. */
+  kill(slot: WorkerSlot, reason: RetireReason, keepReason = false): void {
+    if (slot.state === "exited" || slot.state === "zombie" || slot.killSent) return;
+    slot.killSent = true;
+    if (!keepReason) slot.killReason = reason;
+    if (!this.adapter?.canKillBusy && slot.outstanding.size > 0) {
+      // The runtime cannot stop a busy worker: take it out of capacity and say so.
+      slot.zombie = true;
+      slot.zombieCounted = true;
+      this.zombies++;
+    }
+    slot.handle.kill(reason === "destroy" ? 0 : Math.min(this.opts.killGrace, 1000));
+    // A runtime that never reports the exit must not hold the pool: give up after a bound.
+    slot.timers.push(
+      setTimeout(() => {
+        if (slot.state === "exited" || slot.exitSeen) return;
+        slot.zombie = true;
+        if (!slot.zombieCounted) this.zombies++;
+        slot.zombieCounted = true;
+        this.host.onExit(slot, { code: null, signal: null, error: new Error("the worker did not exit after kill") });
+      }, Math.max(1000, this.opts.killGrace) + 1000),
+    );
+  }
+
+  /** Kill workers that stopped beating (a blocked event loop or a silent death). */
+  private checkHeartbeats(): void {
+    const t = now();
+    for (const slot of this.slots) {
+      if (slot.state === "starting" || slot.killSent) continue;
+      if (t - slot.lastSeen > this.opts.heartbeatTimeout) this.kill(slot, "heartbeat");
+    }
+  }
+
+  resize(workers: number): void {
+    this.size = workers;
+    const state = this.host.state;
+    if (state === "idle" || state === "starting") return;
+    const active = [...this.slots].filter((s) => s.retiring === null && s.killReason === null);
+    if (active.length < workers) {
+      this.ensureCapacity();
+      return;
+    }
+    // Retire the least busy workers first.
+    active.sort((a, b) => a.outstanding.size - b.outstanding.size);
+    for (let i = 0; i < active.length - workers; i++) this.planRetire(active[i] as WorkerSlot, "resize", true);
+  }
+
+  recycle(workerId: number): boolean {
+    for (const slot of this.slots) {
+      if (slot.id === workerId && slot.retiring === null && slot.killReason === null) {
+        this.planRetire(slot, "recycle", true);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** close(): stop every worker after its tasks (starting ones are killed). */
+  stopAll(): void {
+    this.cancelSpawns();
+    for (const slot of this.slots) {
+      if (slot.state === "starting") this.kill(slot, "close");
+      else {
+        if (slot.retiring === null) slot.retiring = "close";
+        this.stopWorker(slot);
+      }
+    }
+  }
+}
