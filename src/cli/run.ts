@@ -151,6 +151,7 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
   const sink = host.openOutput(options.output, options.resume);
   const writer = new OutcomeWriter(sink, options.ordered, () => window.release());
   let fatal: unknown;
+  let poolFailed = false;
   const feeder = new Feeder({
     pool,
     source,
@@ -161,7 +162,9 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
     name: options.name,
     retries: options.retries,
     onPoolFailed: (error) => {
-      fatal ??= error;
+      if (fatal !== undefined) return;
+      fatal = error;
+      poolFailed = true;
       progress?.log(`mpms: the pool cannot run tasks any more: ${message(error)}`);
     },
   });
@@ -210,7 +213,7 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
         tally,
         wallMs: performance.now() - startedAt,
         stats: pool.stats(),
-        interrupted,
+        interrupted: interrupted ?? (poolFailed ? "the pool failed" : null),
         output: options.output,
       });
       host.stderr.write(`${lines.join("\n")}\n`);

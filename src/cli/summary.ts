@@ -8,7 +8,7 @@ export interface SummaryInput {
   wallMs: number;
   /** Null when the pool never started. */
   stats: Pick<PoolStats, "workersStarted" | "retirements"> | null;
-  /** The signal or reason that interrupted the run, if one did. */
+  /** What stopped the run early, if something did: a signal, or "the pool failed". */
   interrupted: string | null;
   /** The output file, for the hint to resume. */
   output: string | null;

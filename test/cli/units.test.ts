@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Pool } from "../../mod.ts";
-import { WorkerCrashedError } from "../../mod.ts";
+import { PoolUnavailableError, WorkerCrashedError } from "../../mod.ts";
 import { parseAdmin, parseArgs, parseDuration, parseMemory, UsageError } from "../../src/cli/args.ts";
 import { Feeder, isRetryable } from "../../src/cli/feed.ts";
 import type { InputSource, OutputSink } from "../../src/cli/host.ts";
@@ -338,6 +338,43 @@ describe("the read loop", () => {
     expect(tally.retries).toBe(1);
     expect(JSON.parse(sink.text)).toEqual({ line: 1, status: "ok", value: "fine", attempts: 2 });
     expect(isRetryable(new RangeError("x"))).toBe(false);
+  });
+});
+
+describe("a failed pool", () => {
+  it("stops the reading; the lines it could not run are left out of the output", async () => {
+    let pulled = 0;
+    async function* generate(): AsyncGenerator<Uint8Array> {
+      for (let i = 1; i <= 1000; i++) {
+        pulled++;
+        yield encoder.encode(`${i}\n`);
+      }
+    }
+    const chunks = generate();
+    const window = new Window(4);
+    const sink = memorySink();
+    const writer = new OutcomeWriter(sink, false, () => window.release());
+    const failures: unknown[] = [];
+    const submit = (n: unknown): Promise<unknown> =>
+      n === 1 ? Promise.resolve(1) : Promise.reject(new PoolUnavailableError("gave up"));
+    const f = new Feeder({
+      pool: { submit } as unknown as Pool,
+      source: { chunks, close: () => void chunks.return(undefined) },
+      window,
+      writer,
+      tally: new Tally(),
+      answered: undefined,
+      name: undefined,
+      retries: 3,
+      onPoolFailed: (error) => failures.push(error),
+    });
+    await f.run();
+    await window.idle();
+    await writer.flush();
+    expect(sink.text).toBe('{"line":1,"status":"ok","value":1}\n');
+    expect(failures.length).toBeGreaterThanOrEqual(1);
+    expect(f.stopped).toBe(true);
+    expect(pulled).toBeLessThan(10);
   });
 });
 
