@@ -1,0 +1,3 @@
+export default function square(n) {
+  return n * n;
+}
