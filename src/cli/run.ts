@@ -8,7 +8,7 @@ import { Pool } from "../pool.ts";
 import { Shutdown } from "../shutdown.ts";
 import { FLAG_OF_OPTION, type RunOptions, UsageError } from "./args.ts";
 import { Feeder } from "./feed.ts";
-import type { AdminHandle, CliHost } from "./host.ts";
+import type { AdminHandle, CliHost, InputSource, OutputSink } from "./host.ts";
 import { countLines } from "./lines.ts";
 import { PLAIN_INTERVAL, Progress, type ProgressMode } from "./progress.ts";
 import { type LineSet, readAnswered } from "./resume.ts";
@@ -116,11 +116,19 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
   const pool = createPool(options, module, tally);
   let answered: LineSet | undefined;
   let admin: AdminHandle | undefined;
+  let source: InputSource | null = null;
+  let sink: OutputSink;
   try {
     if (options.resume && options.output !== null && host.isFile(options.output)) {
-      answered = await readAnswered(
-        (host.openInput(options.output) as NonNullable<ReturnType<CliHost["openInput"]>>).chunks,
-      );
+      const earlier = host.openInput(options.output);
+      if (earlier) answered = await readAnswered(earlier.chunks);
+    }
+    source = host.openInput(options.input);
+    if (source === null) throw new UsageError(`cannot read --input ${JSON.stringify(options.input)}: no such file`);
+    try {
+      sink = host.openOutput(options.output, options.resume);
+    } catch (error) {
+      throw new UsageError(`cannot write --output ${JSON.stringify(options.output)}: ${message(error)}`);
     }
     try {
       await pool.start();
@@ -137,18 +145,13 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
       }
     }
   } catch (error) {
+    source?.close();
     await pool.destroy();
     throw error;
   }
 
-  const source = host.openInput(options.input);
-  if (source === null) {
-    await pool.destroy();
-    throw new UsageError(`cannot read --input ${JSON.stringify(options.input)}: no such file`);
-  }
   const stats = pool.stats();
   const window = new Window(Math.max(MIN_WINDOW, stats.size * (options.concurrency ?? 1) * WINDOW_FACTOR));
-  const sink = host.openOutput(options.output, options.resume);
   const writer = new OutcomeWriter(sink, options.ordered, () => window.release());
   let fatal: unknown;
   let poolFailed = false;

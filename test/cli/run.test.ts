@@ -175,6 +175,7 @@ describe("usage", () => {
       [["run", TASKS, "--adapter", "nope"], /^mpms: --adapter must be one of .*got "nope"$/m],
       [["run", TASKS, "--resume"], /^mpms: --resume needs --output FILE/],
       [["run", TASKS, "--input", join(dir, "missing.ndjson")], /^mpms: cannot read --input .*missing.ndjson/],
+      [["run", TASKS, "--output", join(dir, "no/such/dir.ndjson")], /^mpms: cannot write --output .*dir.ndjson/],
       [["run", broken, "--workers", "1"], /^mpms: the task module .*broken.js" cannot start: /],
       [[], /^mpms: missing command/],
       [["walk"], /^mpms: unknown command "walk"/],
