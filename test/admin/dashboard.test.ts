@@ -13,7 +13,8 @@ import { type AdminServer, serveAdmin } from "../../admin.ts";
 import { Shutdown } from "../../mod.ts";
 import { fixture, runtime, sleep, usePools, waitFor } from "../helpers.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
+/** MPMS_CHROMIUM points elsewhere (e.g. to check the skip message). */
+const CHROMIUM = process.env.MPMS_CHROMIUM ?? "/usr/bin/chromium";
 const TOKEN = "dashboard-token-0123456789";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** MPMS_DOCS_SCREENSHOT=1: run a minute longer and also write docs/dashboard.png. */
@@ -80,7 +81,7 @@ describe.skipIf(skipReason !== null)(
             "--disable-component-update",
             "--disable-sync",
           ],
-          viewport: { width: 1280, height: 1000 },
+          viewport: { width: 1280, height: 720 },
           colorScheme: "light",
         });
         cleanups.push(() => context.close());
@@ -137,7 +138,18 @@ describe.skipIf(skipReason !== null)(
         expect(await exitRow.locator("td").nth(1).textContent()).toBe(String(target));
         await expect.poll(() => rows.count(), { timeout: 5000 }).toBe(3); // the replacement is there
 
-        await sleep(DOCS ? 75_000 : 1500); // more history for the picture
+        if (DOCS) {
+          // more history for the picture, and a few more kinds of retirement
+          await sleep(40_000);
+          await pool.submit(1, { name: "crash" }).catch(() => {});
+          await sleep(15_000);
+          pool.resize(4);
+          await sleep(5_000);
+          pool.resize(3);
+          await sleep(15_000);
+        } else {
+          await sleep(1500);
+        }
         mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
         await page.screenshot({ path: join(ROOT, "test-artifacts", "dashboard.png"), fullPage: true });
         if (DOCS) {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ADMIN_HOSTNAME, ADMIN_PORT, type AdminServer, serveAdmin } from "../../admin.ts";
 import { PoolClosedError, Shutdown } from "../../mod.ts";
 import { fixture, runtime, sleep, usePools, waitFor } from "../helpers.ts";
+import { allOutput, runScript } from "../process/run_script.ts";
 import { byName, parseExposition, sampleValue } from "./exposition.ts";
 
 const TOKEN = "serve-test-token-0123456789";
@@ -49,6 +50,18 @@ describe(`serveAdmin on ${runtime}`, () => {
     const res = await fetch("http://127.0.0.1:9464/healthz");
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("ok\n");
+  });
+
+  it("its timers never keep the process alive", async () => {
+    const started = performance.now();
+    const child = runScript(fixture("admin/alone.ts"), []);
+    // a timer that held the process open would show up as this kill (by pid: only our child)
+    const guard = setTimeout(() => child.pid !== undefined && process.kill(child.pid, "SIGKILL"), 10_000);
+    const { stdout, code } = await allOutput(child);
+    clearTimeout(guard);
+    expect(stdout).toBe("served 200 200\n");
+    expect(code).toBe(0);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it("rejects bad options", async () => {
