@@ -117,7 +117,8 @@ export const DASHBOARD_JS: string = String.raw`"use strict";
   }
 
   function drawChart(chart, points, format) {
-    var now = Date.now();
+    // server time of the newest point, so that a skewed browser clock does not shift the chart
+    var now = points.length > 0 ? points[points.length - 1].t : Date.now();
     // the x axis covers the history there is: at least a minute, at most the five minutes kept
     var span = points.length > 0 ? Math.min(300000, Math.max(60000, now - points[0].t)) : 60000;
     chart.spanLabel.textContent = "last " + (span < 120000 ? Math.round(span / 1000) + " s" : (span / 60000).toFixed(1) + " min");

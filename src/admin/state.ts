@@ -71,7 +71,13 @@ export class AdminState {
   #sampleHistory(): void {
     const at = performance.now();
     const t = Date.now();
-    for (const [name, pool] of this.pools) this.#history.get(name)?.sample(pool.stats(), at, t);
+    for (const [name, pool] of this.pools) {
+      try {
+        this.#history.get(name)?.sample(pool.stats(), at, t);
+      } catch {
+        // a timer callback must never take the host down; the point is simply missing
+      }
+    }
   }
 
   /** One stats() snapshot per pool, taken together. */
