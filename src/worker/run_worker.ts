@@ -34,6 +34,36 @@ export interface WorkerContext {
 type TaskFn = (input: unknown, ctx: TaskContext) => unknown;
 type Hook = (ctx: WorkerContext) => unknown;
 
+/**
+ * A running task's context. The AbortController is made only when the task reads `signal`: most
+ * tasks never do, and one per task is measurable on the hot path.
+ */
+class RunningTask implements TaskContext {
+  private controller: AbortController | undefined;
+  private aborted = false;
+  private reason: unknown;
+
+  constructor(
+    readonly taskId: number,
+    readonly workerId: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
 interface Pending {
   id: number;
   name: string | null;
@@ -44,7 +74,7 @@ class WorkerRunner {
   private config: WorkerConfig | undefined;
   private mod: Record<string, unknown> | undefined;
   private readonly pending: Pending[] = [];
-  private readonly running = new Map<number, AbortController>();
+  private readonly running = new Map<number, RunningTask>();
   private outbox: FromWorker[] = [];
   private flushQueued = false;
   private stopping = false;
@@ -110,8 +140,8 @@ class WorkerRunner {
 
   private start(task: Pending): void {
     const config = this.config as WorkerConfig;
-    const controller = new AbortController();
-    this.running.set(task.id, controller);
+    const ctx = new RunningTask(task.id, config.workerId);
+    this.running.set(task.id, ctx);
     const fn = (this.mod as Record<string, unknown>)[task.name ?? "default"];
     let result: unknown;
     try {
@@ -122,7 +152,7 @@ class WorkerRunner {
             : `the task module has no exported function ${JSON.stringify(task.name)}`,
         );
       }
-      result = (fn as TaskFn)(task.input, { signal: controller.signal, taskId: task.id, workerId: config.workerId });
+      result = (fn as TaskFn)(task.input, ctx);
     } catch (err) {
       this.settle(task.id, false, err);
       return;
