@@ -90,9 +90,11 @@ export class Feeder {
   #unlessStopped<T>(promise: Promise<T>): Promise<T | undefined> {
     if (this.#stopped) return Promise.resolve(undefined);
     return new Promise<T | undefined>((resolve, reject) => {
-      this.#wakeStop = () => resolve(undefined);
+      const wake = (): void => resolve(undefined);
+      this.#wakeStop = wake;
       promise.then(resolve, reject).finally(() => {
-        this.#wakeStop = undefined;
+        // the loop may already wait on the next promise: keep its wake-up
+        if (this.#wakeStop === wake) this.#wakeStop = undefined;
       });
     });
   }
@@ -114,6 +116,10 @@ export class Feeder {
         }
         if (!(await window.acquire())) break;
         await this.#unlessStopped(writer.ready());
+        if (this.#stopped) {
+          window.release();
+          break;
+        }
         const seq = this.#issued++;
         let input: unknown;
         try {
