@@ -322,6 +322,45 @@ describe("the read loop", () => {
     expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
 
+  it("stop() ends a read loop that waits for the output to take more (a stuck stdout)", async () => {
+    let pulled = 0;
+    async function* slowly(): AsyncGenerator<Uint8Array> {
+      for (let i = 1; i <= 100; i++) {
+        await new Promise((r) => setTimeout(r, 1)); // like a stream: data arrives on later turns
+        pulled++;
+        yield encoder.encode(`${i}\n`);
+      }
+    }
+    const chunks = slowly();
+    const input: InputSource = { chunks, close: () => void chunks.return(undefined) };
+    const window = new Window(8);
+    const stuck: OutputSink = {
+      write: () => new Promise(() => {}),
+      writeSync: () => {},
+      flush: () => Promise.resolve(),
+    };
+    const writer = new OutcomeWriter(stuck, false, () => window.release());
+    const f = new Feeder({
+      pool: { submit: (n: unknown) => Promise.resolve(n) } as unknown as Pool,
+      source: input,
+      window,
+      writer,
+      tally: new Tally(),
+      answered: undefined,
+      name: undefined,
+      retries: 0,
+      onPoolFailed: () => {},
+    });
+    let ended = false;
+    const done = f.run().then(() => (ended = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ended).toBe(false);
+    expect(pulled).toBeLessThan(5); // held by the output, not by the window
+    f.stop();
+    await done;
+    expect(window.used).toBe(0);
+  });
+
   it("retries only worker failures, once per allowed retry", async () => {
     const input = source(1);
     let calls = 0;
