@@ -75,7 +75,9 @@ export function poolName(module: string): string {
 
 function progressMode(options: RunOptions, host: CliHost): ProgressMode {
   if (options.quiet) return "off";
-  return host.stderr.isTTY ? "bar" : "plain";
+  // outcomes printed on the same terminal would land inside the bar's line: print whole lines then
+  const sharedScreen = options.output === null && host.stdout.isTTY;
+  return host.stderr.isTTY && !sharedScreen ? "bar" : "plain";
 }
 
 function plainInterval(host: CliHost): number {

@@ -55,7 +55,8 @@ Admin endpoint:
 Progress and exit:
   --quiet             no progress and no summary on stderr (errors are still shown)
   On a terminal, stderr shows a live bar (done/total, rate, ETA, failures, live workers);
-  otherwise a plain progress line every 5 s (MPMS_PROGRESS_INTERVAL=ms changes it). A summary
+  otherwise, or when the outcomes go to the same terminal, a plain progress line every 5 s
+  (MPMS_PROGRESS_INTERVAL=ms changes it). A summary
   follows: counts by status, wall time, throughput, p50/p95/p99 task time, worker starts and
   exits by reason.
   Ctrl+C or SIGTERM stops reading input, lets the tasks in flight finish, writes every finished
