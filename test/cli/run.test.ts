@@ -237,17 +237,18 @@ describe("progress, admin, the built bin", () => {
 
   it("--admin serves the endpoint during the run and prints its URL; a port in use is exit 2", async () => {
     const inputs = Array.from({ length: 20 }, (_, i) => JSON.stringify({ ms: 100, i }));
-    const run = runCli(["run", TASKS, "--name", "sleep", "--workers", "2", "--admin", "127.0.0.1:0"], {
-      stdin: `${inputs.join("\n")}\n`,
-    });
+    const token = "cli-test-token-0123456789";
+    const args = ["run", TASKS, "--name", "sleep", "--workers", "2", "--admin", "127.0.0.1:0", "--token", token];
+    const run = runCli(args, { stdin: `${inputs.join("\n")}\n` });
     const pattern = /mpms: admin endpoint (http:\/\/127\.0\.0\.1:\d+\/) /;
     await waitFor(() => pattern.test(run.stderr()), 20_000, "the admin URL");
     const url = pattern.exec(run.stderr())?.[1] as string;
     const health = await fetch(`${url}healthz`);
     expect(health.status).toBe(200);
     expect(await health.text()).toBe("ok\n");
-    const stats = (await (await fetch(`${url}stats`)).json()) as { pools: Record<string, unknown> };
+    const stats = (await (await fetch(`${url}stats`)).json()) as { pools: Record<string, unknown>; controls: boolean };
     expect(Object.keys(stats.pools)).toEqual(["tasks"]); // named after the module file
+    expect(stats.controls).toBe(true); // --token turns the controls on
     expect((await run.exited).code).toBe(0);
     expect(outcomes(run.stdout())).toHaveLength(20);
 
@@ -255,10 +256,16 @@ describe("progress, admin, the built bin", () => {
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
     try {
       const port = (busy.address() as { port: number }).port;
-      const r = await cli(["run", TASKS, "--admin", `127.0.0.1:${port}`], { stdin: "1\n" });
-      expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(new RegExp(`^mpms: cannot serve the admin endpoint on 127.0.0.1:${port}: `));
-      expect(r.stdout).toBe("");
+      const [inUse, shortToken] = await Promise.all([
+        cli(["run", TASKS, "--admin", `127.0.0.1:${port}`], { stdin: "1\n" }),
+        cli(["run", TASKS, "--admin", "--token", "tok3n"], { stdin: "1\n" }),
+      ]);
+      expect(inUse.code).toBe(2);
+      expect(inUse.stderr).toMatch(new RegExp(`^mpms: cannot serve the admin endpoint on 127.0.0.1:${port}: `));
+      expect(inUse.stdout).toBe("");
+      expect(shortToken.code).toBe(2);
+      expect(shortToken.stderr).toMatch(/^mpms: cannot serve the admin endpoint on 127.0.0.1:0: --token must be/);
+      expect(shortToken.stderr).not.toContain("tok3n"); // the token is never echoed
     } finally {
       busy.close();
     }
