@@ -29,6 +29,17 @@ try {
     ].join("\n"),
   );
   execFileSync("node", ["main.js"], { cwd: scratch, stdio: "inherit", timeout: 30_000 });
+  // The "bin" field: the installed package's CLI runs.
+  const help = execFileSync("npx", ["--no-install", "mpms", "--help"], {
+    cwd: scratch,
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  if (!/mpms run <task-module>/.test(help)) {
+    console.error("unexpected `npx mpms --help` output:\n", help);
+    process.exit(1);
+  }
+  console.log("pack check: `npx mpms --help` works from the installed tarball");
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
