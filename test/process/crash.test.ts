@@ -1,6 +1,6 @@
 /** Exits, outside kills and kill escalation of process workers, on every process adapter here. */
 import { describe, expect, it } from "vitest";
-import { TaskTimeoutError, WorkerCrashedError, type WorkerExitDetail } from "../../mod.ts";
+import { TaskTimeoutError, WorkerCrashedError, type WorkerExitDetail, WorkerStartError } from "../../mod.ts";
 import { fixture, processAdapters, usePools, waitFor } from "../helpers.ts";
 import { isAlive } from "./pids.ts";
 
@@ -33,6 +33,35 @@ describe.each(processAdapters)("crashes and kills on the %s adapter", (adapter) 
     expect(await pool.submit(5)).toBe(5);
     expect(pool.stats().workers[0]?.pid).not.toBe(pid);
     await pool.close();
+  });
+
+  it.each(["throwInTimer", "rejectInTimer"])(
+    "%s: the child's uncaught error becomes the crash's cause (reason: error, code 1)",
+    async (name) => {
+      const pool = make<unknown, unknown>({ module: processTasks, adapter, workers: 1 });
+      const err = await pool.submit(null, { name }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkerCrashedError);
+      expect(err).toMatchObject({ code: 1, signal: null, reason: "error" });
+      const cause = (err as WorkerCrashedError).cause as Error;
+      expect(cause).toBeInstanceOf(Error);
+      expect(cause.name).toBe(name === "throwInTimer" ? "RangeError" : "TypeError");
+      expect(cause.message).toMatch(/on purpose/);
+      expect(await pool.submit(1)).toBe(1);
+      await pool.close();
+    },
+  );
+
+  it("a runtime binary that does not exist makes start() reject with WorkerStartError", async () => {
+    const pool = make<unknown, unknown>({
+      module: processTasks,
+      adapter,
+      workers: 1,
+      execPath: "/nonexistent/deno-or-node",
+      restart: { intensity: 0 },
+    });
+    const err = await pool.start().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkerStartError);
+    expect(pool.stats().workers).toEqual([]);
   });
 
   /** Runs `name` with a 50 ms timeout and 200 ms kill grace; returns the worker's exit and when it came. */
