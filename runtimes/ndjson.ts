@@ -75,18 +75,21 @@ export function readerSource(file: AsyncReader, size = 64 * 1024): ChunkSource {
 export function readLines(next: ChunkSource, onLine: (line: string) => void): Promise<void> {
   const pump = async (): Promise<void> => {
     const decoder = new TextDecoder();
-    let rest = "";
+    // The unterminated line so far, in pieces: only new text is searched for "\n", so a line
+    // of megabytes arriving in 64 KiB reads costs linear time.
+    const pieces: string[] = [];
     for (let chunk = await next(); chunk !== null; chunk = await next()) {
-      const text = rest + decoder.decode(chunk, { stream: true });
+      const text = decoder.decode(chunk, { stream: true });
       let start = 0;
       for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
-        onLine(text.slice(start, end));
+        const tail = text.slice(start, end);
+        onLine(pieces.length === 0 ? tail : pieces.splice(0).join("") + tail);
         start = end + 1;
       }
-      rest = text.slice(start);
+      if (start < text.length) pieces.push(start === 0 ? text : text.slice(start));
     }
-    rest += decoder.decode();
-    if (rest !== "") onLine(rest);
+    const last = pieces.join("") + decoder.decode();
+    if (last !== "") onLine(last);
   };
   return pump().catch(() => {});
 }
