@@ -32,3 +32,13 @@ export function killLeftovers(pids: number[]): void {
     }
   }
 }
+
+/** Process group of `pid`, or null if it is gone. */
+export function groupOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+  } catch {
+    return null;
+  }
+}

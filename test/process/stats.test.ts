@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { fixture, processAdapters, usePools, waitFor } from "../helpers.ts";
-import { parentOf } from "./pids.ts";
+import { groupOf, parentOf } from "./pids.ts";
 
 /** VmRSS of `pid` in bytes, from /proc. */
 function vmRss(pid: number): number {
@@ -13,7 +13,7 @@ function vmRss(pid: number): number {
 describe.each(processAdapters)("stats of the %s adapter", (adapter) => {
   const make = usePools();
 
-  it("shows each worker's pid (a child of this process) and its RSS after a heartbeat", async () => {
+  it("shows each worker's pid (a child of this process, in its own process group) and its RSS after a heartbeat", async () => {
     const pool = make<unknown, unknown>({
       module: fixture("process/tasks.ts"),
       adapter,
@@ -27,6 +27,9 @@ describe.each(processAdapters)("stats of the %s adapter", (adapter) => {
     for (const pid of pids) {
       expect(pid).not.toBe(process.pid);
       expect(parentOf(pid)).toBe(process.pid);
+      // its own process group (detached): a terminal's Ctrl-C reaches the host only
+      expect(groupOf(pid)).toBe(pid);
+      expect(groupOf(pid)).not.toBe(groupOf(process.pid));
     }
     expect(workers.every((w) => w.threadId === null)).toBe(true);
     await waitFor(() => pool.stats().workers.every((w) => w.memory !== null), 2_000, "a heartbeat from each worker");
