@@ -87,6 +87,17 @@ function tsxLoader(): string {
   }
 }
 
+/** `<mpms>/dist/runtimes/<name>.js` for a source entry `<mpms>/runtimes/<name>.ts`, if built. */
+function builtEntry(entry: URL): string | null {
+  const name = (entry.pathname.split("/").pop() ?? "").replace(/\.ts$/, ".js");
+  const built = join(MPMS_ROOT, "dist", "runtimes", name);
+  try {
+    return existsSync(built) ? built : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The command that runs `entry` (an mpms child entry file) for `options.module`. */
 export function childCommand(options: AdapterOptions, entry: URL): ChildCommand {
   const execPath = options.execPath ?? hostExecPath();
@@ -101,8 +112,12 @@ export function childCommand(options: AdapterOptions, entry: URL): ChildCommand 
     case "bun":
       return { execPath, runtime, args: [...extra, ...tail] };
     case "node": {
-      const loader = isTypeScript(entry.pathname) ? ["--import", tsxLoader()] : [];
-      return { execPath, runtime, args: [...loader, ...extra, ...tail] };
+      if (!isTypeScript(entry.pathname)) return { execPath, runtime, args: [...extra, ...tail] };
+      // Running from source: the built entry beside it needs no loader for itself (a stale build
+      // is refused by the protocol version check); the entry loads tsx only for a .ts task module.
+      const built = builtEntry(entry);
+      if (built) return { execPath, runtime, args: [...extra, built, options.module.href] };
+      return { execPath, runtime, args: ["--import", tsxLoader(), ...extra, ...tail] };
     }
   }
 }

@@ -7,6 +7,7 @@
 import type { FromWorker, ToWorker } from "../src/protocol.ts";
 import { toWireError } from "../src/wire_error.ts";
 import { runWorker } from "../src/worker/run_worker.ts";
+import { flushBeforeExit } from "./detect.ts";
 import { type ChildNotice, decodeJson, encodeJson } from "./json_wire.ts";
 import { type AsyncReader, FRAME, readerSource, readLines, type SyncWriter, writeAllSync } from "./ndjson.ts";
 
@@ -51,7 +52,7 @@ addEventListener("unhandledrejection", (event) => {
   fatal((event as PromiseRejectionEvent).reason);
 });
 
-runWorker({
+const worker = runWorker({
   send(batch: FromWorker[]) {
     transmit(encodeJson(batch)); // throws before writing when the batch is not JSON
   },
@@ -65,3 +66,5 @@ runWorker({
   memory: () => host.memoryUsage().rss,
   exit: (code) => host.exit(code),
 });
+// A task that calls Deno.exit() right after another task settled: that result goes out first.
+flushBeforeExit(worker.flush);

@@ -7,7 +7,7 @@ import process from "node:process";
 import type { FromWorker, ToWorker } from "../src/protocol.ts";
 import { toWireError } from "../src/wire_error.ts";
 import { runWorker } from "../src/worker/run_worker.ts";
-import { ensureTypeScript, isTypeScript } from "./detect.ts";
+import { ensureTypeScript, flushBeforeExit, isTypeScript } from "./detect.ts";
 import { type ChildNotice, decodeJson, encodeJson } from "./json_wire.ts";
 
 /** Longest wait for queued messages to leave before an exit goes ahead anyway. */
@@ -67,7 +67,7 @@ if (!isTypeScript(import.meta.url)) {
 const rss: () => number =
   typeof process.memoryUsage.rss === "function" ? () => process.memoryUsage.rss() : () => process.memoryUsage().rss;
 
-runWorker({
+const worker = runWorker({
   send(batch: FromWorker[]) {
     transmit(encodeJson(batch)); // throws before sending when the batch is not JSON
   },
@@ -77,3 +77,5 @@ runWorker({
   memory: rss,
   exit: exitAfterFlush,
 });
+// A task that calls process.exit() right after another task settled: that result goes out first.
+flushBeforeExit(worker.flush);

@@ -44,6 +44,8 @@ export class Supervisor {
   /** Workers due for a planned retirement, waiting for a recycling slot (still counted as capacity). */
   private readonly due: WorkerSlot[] = [];
   private tick: ReturnType<typeof setInterval> | undefined;
+  /** close() stopped every worker: nothing new may start. */
+  private stoppedAll = false;
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -148,6 +150,7 @@ export class Supervisor {
       this.stopWorker(old);
       this.nextDue();
     }
+    if (this.stoppedAll) this.stopWorker(slot); // started before close() stopped the others
     return this.countReady();
   }
 
@@ -202,14 +205,15 @@ export class Supervisor {
     this.ensureCapacity();
   }
 
+  /** Whether replacements may start: not once close() has stopped the workers. */
   private accepting(state: PoolState): boolean {
-    return state === "running" || state === "closing";
+    return !this.stoppedAll && (state === "running" || state === "closing");
   }
 
   /** Keep `size` workers that take tasks (or will, once started). */
   ensureCapacity(): void {
     const state = this.host.state;
-    if (!this.accepting(state) && state !== "starting") return;
+    if (this.stoppedAll || (!this.accepting(state) && state !== "starting")) return;
     if (state === "closing" && this.host.queuedCount === 0) return;
     let effective = this.pendingSpawns;
     for (const s of this.slots) {
@@ -368,6 +372,7 @@ export class Supervisor {
 
   /** close(): stop every worker after its tasks (starting ones are killed). */
   stopAll(): void {
+    this.stoppedAll = true;
     this.cancelSpawns();
     for (const slot of this.slots) {
       if (slot.state === "starting") this.kill(slot, "close");
