@@ -190,14 +190,16 @@ async function runRuntime(runtime, args) {
     for (const cell of list) {
       const key = `${cell.workload.id}/${cell.subject.id}`;
       const dir = cpuProfDir ? `${cpuProfDir}/${cell.workload.id}-${cell.subject.id}` : undefined;
+      const t = performance.now();
       const r = await runOnce(runtime, cell, timeoutMs, dir);
+      r.wallMs = Math.round(performance.now() - t);
       reps.get(key).push(r);
       const m = r[cell.workload.metric];
       const shown =
         r.status === "ok"
           ? `${Math.round(m * 10) / 10} ${cell.workload.unit}, cpu ${((((r.hostCpuMs ?? 0) + (r.childrenCpuMs ?? 0)) * 1000) / r.count).toFixed(1)} µs/task, RSS ${Math.round(r.peakRssMb)}/${Math.round(r.peakTreeRssMb)} MB${r.leftoverProcesses ? `, LEFT ${r.leftoverProcesses} PROCESSES` : ""}`
           : `${r.status}: ${r.reason.split("\n")[0]}`;
-      console.error(`  [${rep + 1}/${args.reps}] ${key.padEnd(38)} ${shown}`);
+      console.error(`  [${rep + 1}/${args.reps}] ${key.padEnd(38)} ${shown} (${(r.wallMs / 1000).toFixed(1)} s)`);
     }
   }
   const rows = list.map((cell) => summarize(cell, reps.get(`${cell.workload.id}/${cell.subject.id}`)));
@@ -221,7 +223,8 @@ async function runRuntime(runtime, args) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const t0 = performance.now();
-  const build = ensureBuild(args.build);
+  // Only Node measures the build; Bun and Deno run the sources.
+  const build = args.runtimes.includes("node") ? ensureBuild(args.build) : { built: false, reason: "not needed" };
   mkdirSync(RESULTS, { recursive: true });
   const failures = [];
   for (const runtime of args.runtimes) {
@@ -239,8 +242,6 @@ async function main() {
   }
   if (args.write) {
     const report = writeReport(RESULTS, `${ROOT}bench/RESULTS.md`);
-    // The repository's formatter owns Markdown layout (table padding): keep `biome check` clean.
-    spawnSync(`${ROOT}node_modules/.bin/biome`, ["format", "--write", report], { cwd: ROOT, stdio: "ignore" });
     console.error(`wrote ${report.slice(ROOT.length)}`);
   }
   console.error(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -9,7 +9,7 @@
  *
  * Writes <outDir>/lazy-signal, <outDir>/lazy-signal+flat-wire.
  */
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 const DIST = new URL("../dist/", import.meta.url).pathname;
@@ -85,20 +85,14 @@ export function decodeFromWorker(flat) {
 /** P2: the thread adapter carries run/ok messages as flat tuples (engine and runner unchanged). */
 function flatWire(dir) {
   writeFileSync(`${dir}/runtimes/flat_codec.js`, CODEC);
-  patch(
-    dir,
-    "runtimes/thread.js",
-    'import { currentRuntime } from "./detect.js";',
-    'import { currentRuntime } from "./detect.js";\nimport { decodeFromWorker, encodeToWorker } from "./flat_codec.js";',
+  // Import declarations are hoisted, so appending them is enough.
+  appendFileSync(`${dir}/runtimes/thread.js`, 'import { decodeFromWorker, encodeToWorker } from "./flat_codec.js";\n');
+  appendFileSync(
+    `${dir}/runtimes/thread_entry.js`,
+    'import { decodeToWorker, encodeFromWorker } from "./flat_codec.js";\n',
   );
   patch(dir, "runtimes/thread.js", "request.onMessages(batch);", "request.onMessages(decodeFromWorker(batch));");
   patch(dir, "runtimes/thread.js", "worker.postMessage(batch);", "worker.postMessage(encodeToWorker(batch));");
-  patch(
-    dir,
-    "runtimes/thread_entry.js",
-    'import { ensureTypeScript } from "./detect.js";',
-    'import { ensureTypeScript } from "./detect.js";\nimport { decodeToWorker, encodeFromWorker } from "./flat_codec.js";',
-  );
   patch(dir, "runtimes/thread_entry.js", "port.postMessage(batch);", "port.postMessage(encodeFromWorker(batch));");
   patch(
     dir,

@@ -30,7 +30,12 @@ function packageVersion(name) {
 export function runtimeVersion(runtime) {
   if (runtime === "node") return process.versions.node;
   const out = tryRun(BINARIES[runtime], ["--version"]);
-  return out?.split("\n")[0].replace(/^deno /, "") ?? null;
+  return (
+    out
+      ?.split("\n")[0]
+      .replace(/^deno /, "")
+      .split(" ")[0] ?? null
+  );
 }
 
 export function describeEnvironment(runtime) {

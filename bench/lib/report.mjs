@@ -140,7 +140,7 @@ function setup(runs) {
     if (!r) continue;
     const dirty = r.meta.mpms.uncommittedSourceChanges ? " + uncommitted src" : "";
     lines.push(
-      `| ${runtime} | ${r.meta.runtimeVersion} | ${r.meta.quick ? "quick, " : ""}${r.meta.reps} rep(s) ([${r.file}](results/${r.file})) | \`${r.meta.command}\` | ${r.meta.startedAt.slice(0, 16).replace("T", " ")} UTC | ${r.meta.loadAverageStart[0]} → ${r.meta.loadAverageEnd[0]} | ${r.meta.mpms.commit}${dirty} |`,
+      `| ${runtime} | ${String(r.meta.runtimeVersion).split(" ")[0]} | ${r.meta.quick ? "quick, " : ""}${r.meta.reps} rep(s) ([${r.file}](results/${r.file})) | \`${r.meta.command}\` | ${r.meta.startedAt.slice(0, 16).replace("T", " ")} UTC | ${r.meta.loadAverageStart[0]} → ${r.meta.loadAverageEnd[0]} | ${r.meta.mpms.commit}${dirty} |`,
     );
   }
   return lines.join("\n");
@@ -163,7 +163,7 @@ export function writeReport(resultsDir, outFile) {
       const run = runs[runtime];
       if (!run) continue;
       parts.push(
-        `## ${runtime} ${run.meta.runtimeVersion}${run.meta.quick ? " (quick run: 1 repetition, small counts — indicative only)" : ""}`,
+        `## ${runtime} ${String(run.meta.runtimeVersion).split(" ")[0]}${run.meta.quick ? " (quick run: 1 repetition, small counts — indicative only)" : ""}`,
         "",
       );
       const targets = targetsTable(runtime, run);
