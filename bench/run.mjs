@@ -5,7 +5,7 @@
  * bench/RESULTS.md. See docs/performance.md.
  *
  *   node bench/run.mjs [--quick] [--runtime node,bun,deno] [--reps N] [--workloads a,b]
- *                      [--subjects x,y] [--cpu-prof] [--no-write] [--build] [--dist <dir>]
+ *                      [--subjects x,y] [--cpu-prof] [--no-write] [--build] [--dist <dir>] [--timeout <s>]
  *
  * --dist <dir>: Node only; every mpms subject also runs (interleaved, same run) against the
  * build in <dir> (its mod.js), as "<id>@alt": A/B a hot-path change. Implies --no-write.
@@ -39,6 +39,7 @@ function parseArgs(argv) {
     else if (a === "--cpu-prof") args.cpuProf = true;
     else if (a === "--no-write") args.write = false;
     else if (a === "--build") args.build = true;
+    else if (a === "--timeout") args.timeoutMs = Number(value()) * 1000;
     else if (a === "--dist") {
       args.dist = value();
       args.write = false;
@@ -178,7 +179,8 @@ async function runRuntime(runtime, args) {
   console.error(
     `\n== ${runtime} ${env.runtimeVersion}: ${list.length} cells x ${args.reps} reps, load ${loadStart.join(" ")}`,
   );
-  const timeoutMs = args.quick ? 60_000 : 300_000;
+  // Per run of one cell: a hung subject is killed and reported, the suite goes on.
+  const timeoutMs = args.timeoutMs ?? (args.quick ? 60_000 : 300_000);
   // Profiles are large artifacts: kept out of the tree, in the OS temp directory.
   const cpuProfDir =
     args.cpuProf && runtime === "node"
