@@ -63,6 +63,12 @@ type Detail<T> = Event & { detail: T };
 const STALL_MS = 10_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `check` every few ms until it holds or `ms` passed. */
+async function until(check: () => boolean, ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  while (!check() && performance.now() < end) await sleep(2);
+}
 const now = (): number => performance.now();
 
 /** A task counts as settled by its submit promise, its collector call, or a refusal. */
@@ -252,7 +258,9 @@ export async function runPlan(
       wake = undefined;
       if (now() - lastSettleAt > STALL_MS) {
         const ids = [...records.values()].filter((r) => !isSettled(r)).map((r) => r.plan.id);
-        stalled = `nothing settled for ${STALL_MS} ms; open: ${ids.join(", ")}; stats: ${JSON.stringify({ ...pool.stats(), waitTime: undefined, runTime: undefined })}`;
+        const stats = { ...pool.stats(), waitTime: undefined, runTime: undefined };
+        const last = events.slice(-3).map((e) => JSON.stringify({ ...e.detail, error: String(e.detail.error ?? "") }));
+        stalled = `nothing settled for ${STALL_MS} ms; open: ${ids.join(", ")}; stats: ${JSON.stringify(stats)}; last events: ${last.join(" ")}`;
       }
     }
     if (stalled !== undefined) break;
@@ -269,6 +277,8 @@ export async function runPlan(
     driverErrors.push(error);
     end = Promise.resolve();
   }
+  // A Shutdown closes the pool in its "workers" phase, a few turns later: wait for that first.
+  if (plan.end === "shutdown") await until(() => pool.state !== "running" && pool.state !== "starting", 2_000);
   const late: TaskRecord[] = [];
   for (let i = 0; i < plan.afterEnd; i++) {
     const id = plan.tasks.length + 1 + i;
@@ -294,6 +304,11 @@ export async function runPlan(
   });
   const ended = await Promise.race([end.catch((error) => void driverErrors.push(error)), watchdog]);
   clearTimeout(timer);
+  // A Shutdown run ends at its deadline even while the pool's destroy() is still killing
+  // workers; the pool must be done within the kill grace after that.
+  if (plan.end === "shutdown" && ended !== "hung") {
+    await until(() => pool.state === "closed" && pool.stats().workers.length === 0, bound);
+  }
   const endMs = now() - endStartedAt;
   const endHung = ended === "hung";
   if (endHung) await pool.destroy();
