@@ -7,7 +7,8 @@
  *
  *   node bench/experiments/patch_variants.mjs [outDir]   (default: $TMPDIR/mpms-variants)
  *
- * Writes <outDir>/lazy-signal, <outDir>/lazy-signal+flat-wire.
+ * Writes <outDir>/lazy-signal, <outDir>/flat-wire, <outDir>/lazy-signal+flat-wire (a variant whose
+ * patch no longer applies is skipped with a message). P1 (lazy signal) landed in 0949873.
  */
 import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -104,12 +105,18 @@ function flatWire(dir) {
 
 const variants = {
   "lazy-signal": [lazySignal],
+  "flat-wire": [flatWire],
   "lazy-signal+flat-wire": [lazySignal, flatWire],
 };
 for (const [name, patches] of Object.entries(variants)) {
   const dir = `${out}/${name}`;
   rmSync(dir, { recursive: true, force: true });
   cpSync(DIST, dir, { recursive: true });
-  for (const p of patches) p(dir);
-  console.log(dir);
+  try {
+    for (const p of patches) p(dir);
+    console.log(dir);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    console.error(`skipped ${name}: ${err.message.split("\n")[0]}`);
+  }
 }
