@@ -91,3 +91,13 @@ export function usePools(): <In = unknown, Out = unknown>(options: PoolOptions<I
 
 /** For `.catch(caught)`: turns a rejection into its reason, typed loosely for assertions. */
 export const caught = (error: any): any => error;
+
+/**
+ * Deno child processes get only read access to the project by default: a fixture that touches
+ * files elsewhere (a temp folder) or reads any variable is granted that, as a user would.
+ */
+export function childPermissions(adapter: string): { permissions?: string[] } {
+  return runtime === "deno" && adapter !== "thread"
+    ? { permissions: ["--allow-read", "--allow-write", "--allow-env"] }
+    : {};
+}

@@ -13,15 +13,22 @@ import {
   WorkerRetiredError,
   WorkerStartError,
 } from "../../mod.ts";
-import { adapters, caught, fixture, sleep, usePools, waitFor } from "../helpers.ts";
+import { adapters, caught, childPermissions, fixture, sleep, usePools, waitFor } from "../helpers.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "mpms-sup-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const supervision = fixture("supervision.ts");
 /** Options that load the supervision fixture with the given flags in its environment. */
-function supervised(env: Record<string, string> = {}): { module: URL; env: Record<string, string> } {
-  return { module: supervision, env: { ...(process.env as Record<string, string>), ...env } };
+function supervised(
+  adapter: string,
+  env: Record<string, string> = {},
+): { module: URL; env: Record<string, string>; permissions?: string[] } {
+  return {
+    module: supervision,
+    env: { ...(process.env as Record<string, string>), ...env },
+    ...childPermissions(adapter),
+  };
 }
 
 type Detail<T = Record<string, unknown>> = Event & { detail: T };
@@ -36,7 +43,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
 
   it("8: the soft timeout aborts ctx.signal; a task that honours it fails with TaskTimeoutError, no kill", async () => {
     const pool = make<number, number>({
-      ...supervised(),
+      ...supervised(adapter),
       adapter,
       workers: 1,
       taskTimeout: 100,
@@ -56,7 +63,13 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
   });
 
   it("8/9: past the kill grace the worker is killed, the task fails with TaskTimeoutError, a replacement starts", async () => {
-    const pool = make<number, unknown>({ ...supervised(), adapter, workers: 1, taskTimeout: 100, killGrace: 100 });
+    const pool = make<number, unknown>({
+      ...supervised(adapter),
+      adapter,
+      workers: 1,
+      taskTimeout: 100,
+      killGrace: 100,
+    });
     await pool.start();
     for (const name of ["ignoreAbort", "hang"]) {
       const t0 = performance.now();
@@ -73,7 +86,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
   });
 
   it("8: a per-task timeout overrides taskTimeout", async () => {
-    const pool = make<number, number>({ ...supervised(), adapter, workers: 1 });
+    const pool = make<number, number>({ ...supervised(adapter), adapter, workers: 1 });
     const err: any = await pool.submit(5_000, { name: "sleepAbortable", timeout: 50 }).catch(caught);
     expect(err).toBeInstanceOf(TaskTimeoutError);
     expect(err.timeout).toBe(50);
@@ -83,7 +96,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
   it("10: tasks that finish right at their hard deadline settle exactly once", async () => {
     const outcomes: Outcome[] = [];
     const pool = make<number, number>({
-      ...supervised(),
+      ...supervised(adapter),
       adapter,
       workers: 2,
       concurrency: 8,
@@ -109,7 +122,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
   });
 
   it("11: a task that ignores abort past the kill grace gets its worker killed and rejects with the reason", async () => {
-    const pool = make<number, number>({ ...supervised(), adapter, workers: 1, killGrace: 100 });
+    const pool = make<number, number>({ ...supervised(adapter), adapter, workers: 1, killGrace: 100 });
     await pool.start();
     const ac = new AbortController();
     const reason = new Error("user gave up");
@@ -128,7 +141,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
 
   it("12: a worker whose event loop is blocked past the heartbeat timeout is killed as unresponsive", async () => {
     const pool = make<number, number>({
-      ...supervised(),
+      ...supervised(adapter),
       adapter,
       workers: 1,
       heartbeat: { interval: 20, timeout: 250 },
@@ -146,7 +159,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
   });
 
   it("14: maxAge (soft) lets the running task finish, then retires the worker", async () => {
-    const pool = make<number, number>({ ...supervised(), adapter, workers: 1, maxAge: 150 });
+    const pool = make<number, number>({ ...supervised(adapter), adapter, workers: 1, maxAge: 150 });
     await pool.start();
     const retires = record(pool, "workerretire");
     expect(await pool.submit(400, { name: "sleep" })).toBe(400);
@@ -159,7 +172,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
 
   it("14: maxAgeHard kills: the running task fails with WorkerRetiredError, prefetched ones are re-queued", async () => {
     const pool = make<number, unknown>({
-      ...supervised(),
+      ...supervised(adapter),
       adapter,
       workers: 1,
       prefetch: 2,
@@ -179,7 +192,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
 
   it("15: memory over the limit retires the worker after its task, never before minAge", async () => {
     const pool = make<number, number>({
-      ...supervised(),
+      ...supervised(adapter),
       adapter,
       workers: 1,
       maxMemoryMb: 160,
@@ -202,7 +215,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
   it("16: graceful die: the task reports its error, siblings finish, prefetched tasks re-queue, finalize runs", async () => {
     const marks = mkdtempSync(join(scratch, "fin-"));
     const pool = make<unknown, unknown>({
-      ...supervised({ FINALIZE_MARK: marks }),
+      ...supervised(adapter, { FINALIZE_MARK: marks }),
       adapter,
       workers: 1,
       concurrency: 2,
@@ -230,7 +243,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
 
   it("16: configured graceful-die errors (by name or class), and the graceful-die timeout", async () => {
     const pool = make<unknown, unknown>({
-      ...supervised(),
+      ...supervised(adapter),
       adapter,
       workers: 1,
       concurrency: 2,
@@ -251,7 +264,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
   });
 
   it("17: an init that hangs makes start() reject after startTimeout", async () => {
-    const pool = make({ ...supervised({ INIT_HANG: "1" }), adapter, workers: 2, startTimeout: 300 });
+    const pool = make({ ...supervised(adapter, { INIT_HANG: "1" }), adapter, workers: 2, startTimeout: 300 });
     const t0 = performance.now();
     const err: any = await pool.start().catch(caught);
     expect(err).toBeInstanceOf(WorkerStartError);
@@ -263,7 +276,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
   it("18: a crash loop backs off exponentially, then the pool fails once and stops restarting", async () => {
     const flag = join(scratch, `crash-${adapter}`);
     const pool = make<number, unknown>({
-      ...supervised({ CRASH_FLAG: flag }),
+      ...supervised(adapter, { CRASH_FLAG: flag }),
       adapter,
       workers: 1,
       restart: { intensity: 4, period: 30_000, backoff: { initial: 30, max: 1_000, factor: 2 } },
@@ -290,7 +303,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
 
   it("19: a finalizer that hangs during retirement is killed at stopTimeout; no task is affected", async () => {
     const pool = make<number, number>({
-      ...supervised({ FINALIZE_HANG: "1" }),
+      ...supervised(adapter, { FINALIZE_HANG: "1" }),
       adapter,
       workers: 1,
       maxTasks: 2,
@@ -307,7 +320,7 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
   });
 
   it("resize() grows at once and shrinks by planned retirement; recycle() replaces one worker", async () => {
-    const pool = make<number, number>({ ...supervised(), adapter, workers: 1 });
+    const pool = make<number, number>({ ...supervised(adapter), adapter, workers: 1 });
     await pool.start();
     pool.resize(3);
     await waitFor(() => pool.stats().workers.filter((w) => w.state === "ready").length === 3, 5_000, "grow");
