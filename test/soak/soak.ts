@@ -85,11 +85,19 @@ function handles(): string {
   return [...counts].map(([k, n]) => `${k}:${n}`).join(" ") || "none";
 }
 
-async function settledRss(): Promise<number> {
-  gc();
-  await new Promise((r) => setTimeout(r, 50));
-  gc();
-  return process.memoryUsage().rss;
+/**
+ * Host RSS at a mark: the median of 5 samples 150 ms apart, each after a GC. Worker threads
+ * come and go all the time, so one sample can be 10% off either way.
+ */
+async function sampleRss(): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 150));
+    samples.push(process.memoryUsage().rss);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[2] as number;
 }
 
 async function main(): Promise<number> {
@@ -118,7 +126,7 @@ async function main(): Promise<number> {
     `soak: ${runtime} ${flags.adapter} adapter, ${flags.workers} workers, maxTasks ${flags.maxTasks}, ` +
       `${flags.window} in flight, ${flags.minutes} min (${gcNote})`,
   );
-  console.log(`start: rss ${mb(await settledRss())} MB, handles ${handles()}`);
+  console.log(`start: rss ${mb(await sampleRss())} MB, handles ${handles()}`);
 
   const deadline = started + flags.minutes * 60_000;
   let done = 0;
@@ -126,20 +134,25 @@ async function main(): Promise<number> {
   let next = 0;
   let earlyRss: number | undefined;
   let lateRss: number | undefined;
+  let earlyAt = 0;
+  let lateAt = 0;
   let sampling = false;
   const marks = async (): Promise<void> => {
     if (sampling) return;
     sampling = true;
     const r = recycles();
     if (earlyRss === undefined && r >= flags.early) {
-      earlyRss = await settledRss();
-      console.log(`mark: ${r} recycles, rss ${mb(earlyRss)} MB`);
+      earlyAt = r;
+      earlyRss = await sampleRss();
+      console.log(`mark: ${r} recycles, rss ${mb(earlyRss)} MB (median of 5)`);
     } else if (lateRss === undefined && r >= flags.recycles) {
-      lateRss = await settledRss();
-      console.log(`mark: ${r} recycles, rss ${mb(lateRss)} MB`);
+      lateAt = r;
+      lateRss = await sampleRss();
+      console.log(`mark: ${r} recycles, rss ${mb(lateRss)} MB (median of 5)`);
     }
     sampling = false;
   };
+  pool.addEventListener("workerstart", () => void marks());
   let lastReport = performance.now();
   let lastDone = 0;
   const report = (): void => {
@@ -175,7 +188,6 @@ async function main(): Promise<number> {
           .finally(() => {
             inFlight--;
             done++;
-            if (done % 100 === 0) void marks();
             if (performance.now() < deadline) pump();
             else if (inFlight === 0) resolve();
           });
@@ -188,7 +200,9 @@ async function main(): Promise<number> {
   await marks();
   const total = recycles();
   await pool.close();
-  console.log(`closed: rss ${mb(await settledRss())} MB, handles ${handles()}, failed tasks ${failed}`);
+  console.log(`closed: rss ${mb(await sampleRss())} MB, handles ${handles()}, failed tasks ${failed}`);
+  await new Promise((r) => setTimeout(r, 3_000));
+  console.log(`3 s after close: rss ${mb(process.memoryUsage().rss)} MB, handles ${handles()}`);
 
   if (earlyRss === undefined || lateRss === undefined) {
     console.log(
@@ -199,8 +213,8 @@ async function main(): Promise<number> {
   const change = (lateRss - earlyRss) / earlyRss;
   const verdict = Math.abs(change) <= 0.1 && failed === 0 ? "PASS" : "FAIL";
   console.log(
-    `${verdict}: host RSS ${mb(earlyRss)} MB after ${flags.early} recycles, ${mb(lateRss)} MB after ${flags.recycles} ` +
-      `(${(change * 100).toFixed(1)}%, limit ±10%); ${total} recycles, ${done} tasks, ${failed} failed`,
+    `${verdict}: host RSS ${mb(earlyRss)} MB after ${earlyAt} recycles, ${mb(lateRss)} MB after ${lateAt} ` +
+      `(${change >= 0 ? "+" : ""}${(change * 100).toFixed(1)}%, limit ±10%); ${total} recycles, ${done} tasks, ${failed} failed`,
   );
   return verdict === "PASS" ? 0 : 1;
 }
