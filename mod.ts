@@ -16,7 +16,7 @@ import "./runtimes/signals.ts";
 
 export type { Adapter, AdapterFactory, AdapterOptions, SpawnRequest, WorkerExit, WorkerHandle } from "./src/adapter.ts";
 export { adapterNames, registerAdapter } from "./src/adapter.ts";
-export type { FailureKind } from "./src/engine.ts";
+export type { FailureKind } from "./src/counters.ts";
 export {
   type CrashReason,
   MpmsError,

@@ -4,6 +4,7 @@
  * {@link Supervisor}. Nothing here touches a runtime API: workers come from the adapter.
  */
 import { type Adapter, loadAdapter, type WorkerExit } from "./adapter.ts";
+import { Counters, type SettleKind } from "./counters.ts";
 import { type Deadline, Deadlines } from "./deadlines.ts";
 import {
   PoolClosedError,
@@ -16,7 +17,6 @@ import {
   WorkerStartError,
 } from "./errors.ts";
 import type { RetireReason, WorkerExitDetail } from "./events.ts";
-import { Histogram } from "./histogram.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
@@ -47,18 +47,6 @@ const RETIRING_KILLS = new Set<RetireReason>([
 
 type Emit = (type: string, detail: unknown) => void;
 
-/** Why failed tasks failed (stats().failures). */
-export type FailureKind = "error" | "crash" | "timeout" | "retired" | "serialization" | "unavailable";
-
-function failureKind(error: unknown): FailureKind {
-  if (error instanceof WorkerRetiredError) return "retired";
-  if (error instanceof SerializationError) return "serialization";
-  if (error instanceof PoolUnavailableError) return "unavailable";
-  if (error instanceof WorkerCrashedError) return "crash";
-  if (error instanceof TaskTimeoutError) return "timeout";
-  return "error";
-}
-
 interface Waiter {
   task: Task;
   queued?: () => void;
@@ -74,6 +62,8 @@ export class PoolEngine implements SupervisorHost {
   readonly workers: Supervisor;
   private nextTaskId = 0;
   private startPromise: Promise<void> | undefined;
+  /** First workers that have not yet run init. */
+  private initialPending = 0;
   private startSettle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private idleWaiters: (() => void)[] = [];
   private exitWaiters: (() => void)[] = [];
@@ -81,17 +71,9 @@ export class PoolEngine implements SupervisorHost {
   /** Work arrived since the last "drain". */
   private busy = false;
   // counters
-  private submitted = 0;
   queuedCount = 0;
   private inFlight = 0;
-  private completed = 0;
-  private failed = 0;
-  private cancelled = 0;
-  private crashed = 0;
-  private timedOut = 0;
-  private readonly failures_: Partial<Record<FailureKind, number>> = {};
-  private readonly waitTime = new Histogram();
-  private readonly runTime = new Histogram();
+  private readonly counters = new Counters();
 
   constructor(
     readonly opts: ResolvedOptions,
@@ -126,6 +108,7 @@ export class PoolEngine implements SupervisorHost {
     const started = new Promise<void>((resolve, reject) => {
       this.startSettle = { resolve, reject };
     });
+    this.initialPending = this.workers.size;
     this.workers.begin(adapter);
     await started;
   }
@@ -190,7 +173,7 @@ export class PoolEngine implements SupervisorHost {
   private admit(task: Task): void {
     this.busy = true;
     task.state = TaskState.Queued;
-    this.submitted++;
+    this.counters.submitted++;
     this.queuedCount++;
     this.queue.push(task);
   }
@@ -349,12 +332,7 @@ export class PoolEngine implements SupervisorHost {
   // ---------------------------------------------------------------- settle
 
   /** The one place a task settles. Later calls for the same task do nothing. */
-  private settle(
-    task: Task,
-    ok: boolean,
-    value: unknown,
-    kind: "completed" | "failed" | "cancelled" | "crashed" | "timeout",
-  ): void {
+  private settle(task: Task, ok: boolean, value: unknown, kind: SettleKind): void {
     if (task.state === TaskState.Done) return;
     const t = now();
     const slot = task.worker;
@@ -374,33 +352,14 @@ export class PoolEngine implements SupervisorHost {
     task.state = TaskState.Done;
     task.deadlineGen++;
     this.unlisten(task);
-    switch (kind) {
-      case "completed":
-        this.completed++;
-        this.workers.restart.succeeded();
-        break;
-      case "cancelled":
-        this.cancelled++;
-        break;
-      case "crashed":
-        this.crashed++;
-        this.failed++;
-        break;
-      case "timeout":
-        this.timedOut++;
-        this.failed++;
-        break;
-      default:
-        this.failed++;
-    }
-    if (kind !== "completed" && kind !== "cancelled") {
-      const why = failureKind(value);
-      this.failures_[why] = (this.failures_[why] ?? 0) + 1;
-    }
-    if (task.dispatchedAt > 0) {
-      this.waitTime.recordMs(task.dispatchedAt - task.submittedAt);
-      this.runTime.recordMs(t - (task.startedAt || task.dispatchedAt));
-    }
+    if (kind === "completed") this.workers.restart.succeeded();
+    const dispatched = task.dispatchedAt > 0;
+    this.counters.settled(
+      kind,
+      value,
+      dispatched ? task.dispatchedAt - task.submittedAt : -1,
+      dispatched ? t - (task.startedAt || task.dispatchedAt) : -1,
+    );
     if (ok) task.resolve?.(value);
     else task.reject?.(value);
     this.deliver(task, ok, value, t);
@@ -515,8 +474,10 @@ export class PoolEngine implements SupervisorHost {
   }
 
   private onReady(slot: WorkerSlot): void {
-    const ready = this.workers.ready(slot);
-    if (this.state === "starting" && ready >= this.workers.size) {
+    if (slot.state !== "starting") return; // a duplicate "ready"
+    this.workers.ready(slot);
+    // start() resolves once each first worker has run init, even if one crashed since.
+    if (slot.initial && this.state === "starting" && --this.initialPending === 0) {
       this.state = "running";
       this.startSettle?.resolve();
     }
@@ -617,7 +578,7 @@ export class PoolEngine implements SupervisorHost {
     if (this.queuedCount !== 0 || this.inFlight !== 0 || this.waiters.length !== 0) return;
     if (this.busy) {
       this.busy = false;
-      this.emit("drain", { submitted: this.submitted });
+      this.emit("drain", { submitted: this.counters.submitted });
     }
     for (const w of this.idleWaiters.splice(0)) w();
   }
@@ -722,19 +683,11 @@ export class PoolEngine implements SupervisorHost {
         this.workers.adapter?.name ??
         (typeof this.opts.adapter === "string" ? this.opts.adapter : this.opts.adapter.name),
       size: this.workers.size,
-      submitted: this.submitted,
+      ...this.counters.snapshot(),
       queued: this.queuedCount,
       running: this.inFlight,
-      completed: this.completed,
-      failed: this.failed,
-      cancelled: this.cancelled,
-      crashed: this.crashed,
-      timedOut: this.timedOut,
       workersStarted: this.workers.workersStarted,
       retirements: { ...this.workers.retirements },
-      failures: { ...this.failures_ },
-      waitTime: this.waitTime.snapshot(),
-      runTime: this.runTime.snapshot(),
       zombies: this.workers.zombies,
       workers: [...this.workers.slots].map((s) => ({
         id: s.id,

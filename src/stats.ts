@@ -1,4 +1,4 @@
-import type { FailureKind } from "./engine.ts";
+import type { FailureKind } from "./counters.ts";
 import type { RetireReason } from "./events.ts";
 import type { HistogramSnapshot } from "./histogram.ts";
 

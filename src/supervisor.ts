@@ -68,7 +68,7 @@ export class Supervisor {
 
   begin(adapter: Adapter): void {
     this.adapter = adapter;
-    for (let i = 0; i < this.size; i++) this.spawn();
+    for (let i = 0; i < this.size; i++) this.spawn().initial = true;
     const interval = this.opts.heartbeatInterval > 0 ? Math.min(this.opts.heartbeatInterval, 1000) : 0;
     if (interval > 0) this.tick = setInterval(() => this.checkHeartbeats(), interval);
   }
@@ -128,9 +128,9 @@ export class Supervisor {
     return slot;
   }
 
-  /** The worker ran `init`. Returns the number of workers ready. */
-  ready(slot: WorkerSlot): number {
-    if (slot.state !== "starting") return this.countReady();
+  /** The worker ran `init`. */
+  ready(slot: WorkerSlot): void {
+    if (slot.state !== "starting") return;
     slot.state = slot.retiring ? "retiring" : "ready";
     this.workersStarted++;
     // Ages count from ready: start-up is bounded by startTimeout, and a worker must get to serve.
@@ -151,13 +151,6 @@ export class Supervisor {
       this.nextDue();
     }
     if (this.stoppedAll) this.stopWorker(slot); // started before close() stopped the others
-    return this.countReady();
-  }
-
-  private countReady(): number {
-    let n = 0;
-    for (const s of this.slots) if (s.state === "ready") n++;
-    return n;
   }
 
   /** Memory reported by a heartbeat: retire a worker over the limit (not before minAge). */
@@ -207,13 +200,13 @@ export class Supervisor {
 
   /** Whether replacements may start: not once close() has stopped the workers. */
   private accepting(state: PoolState): boolean {
-    return !this.stoppedAll && (state === "running" || state === "closing");
+    return !this.stoppedAll && (state === "running" || state === "closing" || state === "starting");
   }
 
   /** Keep `size` workers that take tasks (or will, once started). */
   ensureCapacity(): void {
     const state = this.host.state;
-    if (this.stoppedAll || (!this.accepting(state) && state !== "starting")) return;
+    if (!this.accepting(state)) return;
     if (state === "closing" && this.host.queuedCount === 0) return;
     let effective = this.pendingSpawns;
     for (const s of this.slots) {

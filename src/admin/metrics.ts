@@ -4,7 +4,7 @@
  * vocabulary (failure kinds, retirement reasons, states) are always complete, so that rate() and
  * alerts see a series from zero instead of a series that appears at its first event.
  */
-import type { FailureKind } from "../engine.ts";
+import type { FailureKind } from "../counters.ts";
 import type { RetireReason } from "../events.ts";
 import type { PoolState, PoolStats, WorkerState } from "../stats.ts";
 import type { LagSnapshot } from "./lag.ts";

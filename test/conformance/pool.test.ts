@@ -179,6 +179,17 @@ describe.each(adapters)("pool API on the %s adapter", (adapter) => {
     await pool.close();
   });
 
+  it("a pool started by its first submit, whose first worker crashes before the second is ready, still closes", async () => {
+    const pool = make<number, unknown>({ module: fixture("slow_second.ts"), adapter, workers: 2 });
+    const crashes = await Promise.allSettled([pool.submit(5), pool.submit(6)]);
+    expect(crashes.map((c) => c.status)).toEqual(["rejected", "rejected"]);
+    await pool.start(); // resolves: each first worker ran init once
+    const t0 = performance.now();
+    await pool.close();
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(pool.stats().workers).toEqual([]);
+  });
+
   it("await using closes the pool", async () => {
     let captured: { state: string } | undefined;
     {
