@@ -56,7 +56,7 @@ export default function chaos(input, ctx) {
       setTimeout(() => exit(input.code), 0);
       return { id, v: "replied" };
     case "spin": {
-      // ms 0: forever. A bounded spin is for runtimes that cannot stop a busy thread (Deno).
+      // ms 0 (what the chaos plan uses): forever, until the pool kills the worker.
       const end = input.ms > 0 ? Date.now() + input.ms : Number.POSITIVE_INFINITY;
       while (Date.now() < end) {
         // burn CPU without yielding
