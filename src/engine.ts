@@ -62,6 +62,8 @@ export class PoolEngine implements SupervisorHost {
   readonly workers: Supervisor;
   private nextTaskId = 0;
   private startPromise: Promise<void> | undefined;
+  /** close() or destroy() was called: no new task is taken, even while the pool still starts. */
+  private closeRequested = false;
   /** First workers that have not yet run init. */
   private initialPending = 0;
   private startSettle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
@@ -124,7 +126,7 @@ export class PoolEngine implements SupervisorHost {
     rejectPut?: (e: unknown) => void,
   ): Task | undefined {
     const refuse = reject ?? rejectPut;
-    if (this.state === "closing" || this.state === "closed") {
+    if (this.closeRequested || this.state === "closing" || this.state === "closed") {
       refuse?.(new PoolClosedError());
       return undefined;
     }
@@ -281,6 +283,7 @@ export class PoolEngine implements SupervisorHost {
 
   /** After a task leaves a worker, the next ones in send order are the running ones. */
   private promote(slot: WorkerSlot): void {
+    if (slot.retiring === "gracefulDie") return;
     let i = 0;
     for (const task of slot.outstanding.values()) {
       if (i++ >= this.opts.concurrency) break;
@@ -438,6 +441,8 @@ export class PoolEngine implements SupervisorHost {
       switch (msg.t) {
         case "ok":
         case "err": {
+          // A graceful die first: the worker starts nothing after it, so no task gets promoted.
+          if (msg.t === "err" && msg.die) this.workers.gracefulDie(slot);
           const task = slot.outstanding.get(msg.id);
           if (!task) break; // settled already (timeout, abort): exactly once
           if (msg.t === "ok") this.settle(task, true, msg.value, "completed");
@@ -447,7 +452,6 @@ export class PoolEngine implements SupervisorHost {
             (err as { cause?: unknown }).cause = fromWireError(msg.error);
             this.settle(task, false, err, "timeout");
           } else this.settle(task, false, fromWireError(msg.error), "failed");
-          if (msg.t === "err" && msg.die) this.workers.gracefulDie(slot);
           break;
         }
         case "returned":
@@ -522,7 +526,14 @@ export class PoolEngine implements SupervisorHost {
     this.emit("workerexit", detail);
     if (slot.zombie) this.emit("workerzombie", { workerId: slot.id, reason });
 
-    if (wasStarting && this.state === "starting") {
+    if (wasStarting && slot.initial && this.state === "starting" && reason !== "start") {
+      // Retired before it ran init (recycle, resize): its replacement serves instead.
+      if (--this.initialPending === 0) {
+        this.state = "running";
+        this.startSettle?.resolve();
+      }
+    }
+    if (wasStarting && this.state === "starting" && reason === "start") {
       this.workers.exited(slot, reason, exit.error);
       const err =
         (slot.startError as Error | undefined) ??
@@ -607,9 +618,7 @@ export class PoolEngine implements SupervisorHost {
       this.results.end();
       return;
     }
-    if (this.state === "starting") await this.startPromise?.catch(() => {});
-    if (this.state === "closed") return this.whenExited();
-    if (this.state !== "failed") this.state = "closing";
+    this.closeRequested = true;
     for (const w of this.waiters.drain()) {
       if (w.task.state !== TaskState.Waiting) continue;
       w.task.state = TaskState.Done;
@@ -625,6 +634,9 @@ export class PoolEngine implements SupervisorHost {
           });
     const race = <T>(p: Promise<T>): Promise<T | "timeout"> => (deadline ? Promise.race([p, deadline]) : p);
     try {
+      if (this.state === "starting" && (await race(this.start().catch(() => {}))) === "timeout") return destroy();
+      if ((this.state as PoolState) === "closed") return this.whenExited();
+      if (this.state !== "failed") this.state = "closing";
       if ((await race(this.whenIdle())) === "timeout") return destroy();
       if ((this.state as PoolState) !== "closed") {
         this.workers.stopAll();
@@ -637,6 +649,7 @@ export class PoolEngine implements SupervisorHost {
   }
 
   async destroy(): Promise<void> {
+    this.closeRequested = true;
     if (this.state === "idle") {
       this.state = "closed";
       this.results.end();

@@ -163,7 +163,8 @@ export class Supervisor {
 
   /** Why a worker that just exited stopped. */
   exitReason(slot: WorkerSlot, wasStarting: boolean): RetireReason {
-    if (wasStarting && slot.killReason !== "destroy" && slot.killReason !== "close") return "start";
+    if (slot.killReason !== null && slot.killReason !== "heartbeat") return slot.killReason;
+    if (wasStarting) return "start";
     if (slot.killReason) return slot.killReason;
     if (slot.stopSent) return slot.retiring ?? "close";
     return "crash";
@@ -267,8 +268,13 @@ export class Supervisor {
   /** Ask the worker to finish (handing back unstarted tasks if so retiring), finalize and exit. */
   stopWorker(slot: WorkerSlot): void {
     if (slot.stopSent || slot.state === "exited" || slot.state === "zombie") return;
+    if (slot.state === "starting") {
+      // It has no task and has not run init: nothing to finish, so no finalize either.
+      this.kill(slot, slot.retiring ?? "close");
+      return;
+    }
     slot.stopSent = true;
-    if (slot.state !== "starting") slot.state = "stopping";
+    slot.state = "stopping";
     this.host.send(slot, { t: "stop", handBack: slot.handBack });
     if (slot.outstanding.size === 0) this.armStopTimer(slot);
   }
@@ -317,8 +323,8 @@ export class Supervisor {
       slot.zombieCounted = true;
       this.zombies++;
     }
-    slot.handle.kill(reason === "destroy" ? 0 : Math.min(this.opts.killGrace, 1000));
-    // A runtime that never reports the exit must not hold the pool: give up after a bound.
+    // A runtime that never reports the exit must not hold the pool: give up after a bound. Armed
+    // before kill(), since an exit reported from inside kill() clears the worker's timers.
     slot.timers.push(
       setTimeout(() => {
         if (slot.state === "exited" || slot.exitSeen) return;
@@ -328,6 +334,7 @@ export class Supervisor {
         this.host.onExit(slot, { code: null, signal: null, error: new Error("the worker did not exit after kill") });
       }, Math.max(1000, this.opts.killGrace) + 1000),
     );
+    slot.handle.kill(reason === "destroy" ? 0 : Math.min(this.opts.killGrace, 1000));
   }
 
   /** Kill workers that stopped beating (a blocked event loop or a silent death). */
@@ -368,11 +375,8 @@ export class Supervisor {
     this.stoppedAll = true;
     this.cancelSpawns();
     for (const slot of this.slots) {
-      if (slot.state === "starting") this.kill(slot, "close");
-      else {
-        if (slot.retiring === null) slot.retiring = "close";
-        this.stopWorker(slot);
-      }
+      if (slot.retiring === null) slot.retiring = "close";
+      this.stopWorker(slot);
     }
   }
 }

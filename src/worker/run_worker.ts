@@ -92,7 +92,9 @@ class WorkerRunner {
           void this.init(msg.config);
           break;
         case "run":
-          this.pending.push({ id: msg.id, name: msg.name, input: msg.input });
+          // Sent before the pool learned that this worker is retiring: hand it straight back.
+          if (this.stopping && this.handedBack) this.post({ t: "returned", ids: [msg.id] });
+          else this.pending.push({ id: msg.id, name: msg.name, input: msg.input });
           break;
         case "abort":
           this.abort(msg.id, msg.reason);
