@@ -203,7 +203,8 @@ describe.each(Object.keys(inners))("faults at the seam, over the %s adapter", (i
     expect([s.crashed, s.retirements.crash]).toEqual([failed, 1]);
     expectSettledOnce(pool, 200);
     expect(await Promise.all([1, 2, 3].map((id) => pool.submit({ b: "return", id, v: id })))).toHaveLength(3);
-    expect(pool.stats().workers.filter((w) => w.state === "ready").length).toBe(2);
+    const ready = (): number => pool.stats().workers.filter((w) => w.state === "ready").length;
+    await waitFor(() => ready() === 2, 5_000, "the pool back to 2 workers");
     await pool.close();
   });
 
