@@ -129,7 +129,7 @@ function setup(runs) {
     "  Peak RSS host = VmHWM of the benchmark process (worker threads included); all processes = host plus its worker",
     "  processes, sampled every 10 ms from outside. ÷ floor = the metric divided by the raw floor of the same channel",
     "  (threads: raw worker_threads; processes: raw fork JSON IPC on Node, raw Bun.spawn ipc on Bun, raw Deno.Command on Deno).",
-    "- Node runs mpms from dist/ (tsc output); Bun and Deno run the TypeScript sources.",
+    "- Node runs mpms from a tsc build in bench/dist (no tsx in the measurement); Bun and Deno run the TypeScript sources.",
     "- The machine is shared with other jobs (load average is recorded per run); treat small differences as noise.",
     "",
     "| runtime | version | run | command | started | load avg start → end | mpms commit |",
