@@ -118,7 +118,7 @@ function setup(runs) {
   const lines = [
     "## Setup",
     "",
-    `- Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memGb} GB RAM, ${m.os}. ${m.cpus <= 2 ? "**Only 2 cores**: the host thread and 2 workers share them, so every pool here is CPU-bound on the host side." : ""}`,
+    `- Machine: ${m.cpuModel}, ${m.cpus} CPUs, ${m.memGb} GB RAM, ${m.os}. ${m.cpus <= 2 ? "**Only 2 cores**: the host thread and the 2 workers (threads or processes) share them." : ""}`,
     `- Peers: ${Object.entries(any.meta.peers)
       .map(([n, v]) => `${n} ${v}`)
       .join(", ")}. All pools use ${any.meta.workers} workers.`,
