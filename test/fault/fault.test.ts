@@ -270,6 +270,30 @@ describe.each(Object.keys(inners))("faults at the seam, over the %s adapter", (i
     await pool.close();
   });
 
+  it.each([1, 2])(
+    "16: a task that reaches a gracefully dying worker only after it exited goes back to the queue (concurrency %i)",
+    async (concurrency) => {
+      // The batch carrying the second task is 100 ms late: the worker has thrown WorkerGracefulDie
+      // and exited (code 0) before it arrives, so the task never started there. With concurrency
+      // 2 the pool counts it as running from the moment it was sent.
+      const { pool, adapter } = faulty(
+        {
+          delayFromWorker: 30, // the pool learns of the die only after it sent the second task
+          delayToWorker: (batch) => (batch.some((m) => m.t === "run" && (m.input as In).id === 2) ? 100 : 0),
+        },
+        { workers: 1, concurrency, prefetch: 1 },
+      );
+      await pool.start();
+      const dying = pool.submit({ b: "die", id: 1 }).catch(caught);
+      await sleep(0); // the die task goes out in its own batch
+      const late = pool.submit({ b: "return", id: 2, v: "late" }).catch(caught);
+      expect(((await dying) as Error).name).toBe("WorkerGracefulDie");
+      expect(await late).toEqual({ id: 2, v: "late" });
+      expect(adapter.counts.sendsDelayed).toBeGreaterThanOrEqual(1);
+      await pool.close();
+    },
+  );
+
   it("an exit reported from inside kill() (as Deno threads do) leaves no pool timer running after close()", async () => {
     const timers = trackTimers();
     try {

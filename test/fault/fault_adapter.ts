@@ -1,7 +1,7 @@
 /**
  * A test adapter that wraps a real one (or the in-memory fake) and injects faults at the seam:
  * messages from a worker dropped, duplicated, delayed or reordered; batches to a worker dropped,
- * duplicated, refused (send throws) or fatal (the worker dies instead of receiving it); an exit
+ * duplicated, delayed, refused (send throws) or fatal (the worker dies instead of receiving it); an exit
  * reported from inside kill(). What it counts, it exposes, so a test can show the fault happened.
  */
 import type { Adapter, SpawnRequest, WorkerExit, WorkerHandle } from "../../src/adapter.ts";
@@ -24,6 +24,8 @@ export interface Faults {
    * `sendIndex` counts this worker's sends from 1; `totalSends` counts all workers'.
    */
   toWorker?: (batch: ToWorker[], info: { workerId: number; sendIndex: number; totalSends: number }) => ToAction;
+  /** Deliver this batch to the worker after this many ms (0: at once); later batches wait behind it. */
+  delayToWorker?: (batch: ToWorker[], info: { workerId: number; sendIndex: number }) => number;
   /** kill() reports the exit before it returns (Deno's worker_threads terminate() does). */
   syncExitOnKill?: boolean;
   /** The worker's exit is never reported (a runtime that loses it). */
@@ -42,6 +44,7 @@ export interface FaultCounts {
   spawnsRefused: number;
   sendsDropped: number;
   sendsDuplicated: number;
+  sendsDelayed: number;
 }
 
 export interface FaultAdapter extends Adapter {
@@ -59,6 +62,7 @@ export function faultAdapter(inner: Adapter, faults: Faults): FaultAdapter {
     spawnsRefused: 0,
     sendsDropped: 0,
     sendsDuplicated: 0,
+    sendsDelayed: 0,
   };
   const rng = new Rng(faults.reorderFromWorker?.seed ?? 1);
   let totalSends = 0;
@@ -147,6 +151,27 @@ export function faultAdapter(inner: Adapter, faults: Faults): FaultAdapter {
 
       let sendIndex = 0;
       let killedHere = false;
+      // Batches to the worker keep their order: once one is delayed, later ones queue behind it.
+      const outbox: ToWorker[][] = [];
+      let outboxTimer: ReturnType<typeof setTimeout> | undefined;
+      const forward = (batch: ToWorker[]): void => {
+        const delay = faults.delayToWorker?.(batch, { workerId, sendIndex }) ?? 0;
+        if (delay <= 0 && outbox.length === 0) {
+          innerHandle.send(batch);
+          return;
+        }
+        counts.sendsDelayed++;
+        outbox.push(batch);
+        if (outboxTimer === undefined) {
+          outboxTimer = setTimeout(
+            () => {
+              outboxTimer = undefined;
+              for (const b of outbox.splice(0)) innerHandle.send(b);
+            },
+            Math.max(delay, 1),
+          );
+        }
+      };
       const innerHandle = inner.spawn({
         workerId,
         onMessages,
@@ -175,11 +200,11 @@ export function faultAdapter(inner: Adapter, faults: Faults): FaultAdapter {
               return;
             case "duplicate":
               counts.sendsDuplicated++;
-              innerHandle.send(batch);
-              innerHandle.send(batch);
+              forward(batch);
+              forward(batch);
               return;
             default:
-              innerHandle.send(batch);
+              forward(batch);
           }
         },
         kill(graceMs?: number) {
