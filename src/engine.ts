@@ -226,7 +226,8 @@ export class PoolEngine implements SupervisorHost {
     if (this.opts.prefetch !== "auto") return c + this.opts.prefetch;
     const ms = this.ewmaRunMs;
     if (ms < 0) return c;
-    if (ms < 1) return c + Math.min(64, 16 * c);
+    // Sub-millisecond tasks: the round trip dominates, so keep a deep window on each worker.
+    if (ms < 1) return c + Math.min(256, Math.max(64, 16 * c));
     if (ms < 10) return c + 2 * c;
     if (ms < 100) return c + c;
     return c;
@@ -471,6 +472,7 @@ export class PoolEngine implements SupervisorHost {
           });
           break;
         case "stopped":
+          slot.finalized = true;
           break;
       }
     }
@@ -500,7 +502,9 @@ export class PoolEngine implements SupervisorHost {
     // Tasks on the worker: started ones fail, unstarted ones go back to the queue.
     const back: Task[] = [];
     const started: Task[] = [];
-    for (const task of slot.outstanding.values()) (task.running ? started : back).push(task);
+    // A worker that finalized had finished or handed back every task it received: whatever is
+    // still outstanding never reached it, and goes back to the queue.
+    for (const task of slot.outstanding.values()) (task.running && !slot.finalized ? started : back).push(task);
     for (const task of started) {
       if (slot.killReason === "destroy") {
         this.settle(task, false, new PoolClosedError("the pool was destroyed"), "cancelled");

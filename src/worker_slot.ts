@@ -35,6 +35,8 @@ export class WorkerSlot {
   replaces: WorkerSlot | null = null;
   startError: unknown;
   timers: ReturnType<typeof setTimeout>[] = [];
+  /** The worker reported "stopped": finalize ran after all its tasks were done or handed back. */
+  finalized = false;
   /** One of the workers start() waits for. */
   initial = false;
   /** Running tasks when killed by a runtime that cannot stop busy workers. */
