@@ -4,6 +4,7 @@
  */
 import type { Adapter } from "./adapter.ts";
 import type { Outcome } from "./outcome.ts";
+import { MAX_MS, rangeError, typeError } from "./validate.ts";
 
 type ErrorMatcher = string | (new (...args: never[]) => Error);
 
@@ -94,25 +95,6 @@ export interface ResolvedOptions {
   permissions: string[] | undefined;
 }
 
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "function") return "a function";
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-function typeError(name: string, expected: string, value: unknown): TypeError {
-  return new TypeError(`mpms: option "${name}" must be ${expected}, got ${show(value)}`);
-}
-
-function rangeError(name: string, expected: string, value: unknown): RangeError {
-  return new RangeError(`mpms: option "${name}" must be ${expected}, got ${show(value)}`);
-}
-
 interface NumberRule {
   min?: number;
   /** The value must be strictly above `min`. */
@@ -121,6 +103,11 @@ interface NumberRule {
   integer?: boolean;
   /** Infinity is accepted (meaning "never" / "unbounded"). */
   infinite?: boolean;
+}
+
+/** A duration in ms: at most what setTimeout honours (or Infinity where allowed). */
+function ms(name: string, value: unknown, fallback: number, rule: NumberRule): number {
+  return num(name, value, fallback, { ...rule, max: MAX_MS });
 }
 
 function num(name: string, value: unknown, fallback: number, rule: NumberRule): number {
@@ -269,8 +256,8 @@ export function resolveOptions(
     collector: o.collector as ResolvedOptions["collector"],
     maxTasks: num("maxTasks", o.maxTasks, Number.POSITIVE_INFINITY, { min: 1, integer: true, infinite: true }),
     maxTasksJitter: num("maxTasksJitter", o.maxTasksJitter, 0, { integer: true }),
-    maxAge: num("maxAge", o.maxAge, Number.POSITIVE_INFINITY, { min: 0, exclusiveMin: true, infinite: true }),
-    maxAgeHard: num("maxAgeHard", o.maxAgeHard, Number.POSITIVE_INFINITY, {
+    maxAge: ms("maxAge", o.maxAge, Number.POSITIVE_INFINITY, { min: 0, exclusiveMin: true, infinite: true }),
+    maxAgeHard: ms("maxAgeHard", o.maxAgeHard, Number.POSITIVE_INFINITY, {
       min: 0,
       exclusiveMin: true,
       infinite: true,
@@ -279,24 +266,24 @@ export function resolveOptions(
       num("maxMemoryMb", o.maxMemoryMb, Number.POSITIVE_INFINITY, { min: 0, exclusiveMin: true, infinite: true }) *
       1024 *
       1024,
-    minAge: num("minAge", o.minAge, 0, {}),
-    taskTimeout: num("taskTimeout", o.taskTimeout, Number.POSITIVE_INFINITY, {
+    minAge: ms("minAge", o.minAge, 0, {}),
+    taskTimeout: ms("taskTimeout", o.taskTimeout, Number.POSITIVE_INFINITY, {
       min: 0,
       exclusiveMin: true,
       infinite: true,
     }),
-    killGrace: num("killGrace", o.killGrace, 2_000, {}),
-    gracefulDieTimeout: num("gracefulDie.timeout", gracefulDie.timeout, 5_000, { infinite: false }),
+    killGrace: ms("killGrace", o.killGrace, 2_000, {}),
+    gracefulDieTimeout: ms("gracefulDie.timeout", gracefulDie.timeout, 5_000, { infinite: false }),
     gracefulDieErrors: errorNames(gracefulDie.errors),
-    heartbeatInterval: heartbeat === false ? 0 : num("heartbeat.interval", heartbeat.interval, 1_000, { min: 1 }),
+    heartbeatInterval: heartbeat === false ? 0 : ms("heartbeat.interval", heartbeat.interval, 1_000, { min: 1 }),
     heartbeatTimeout:
-      heartbeat === false ? Number.POSITIVE_INFINITY : num("heartbeat.timeout", heartbeat.timeout, 10_000, { min: 1 }),
-    startTimeout: num("startTimeout", o.startTimeout, 10_000, { min: 0, exclusiveMin: true }),
-    stopTimeout: num("stopTimeout", o.stopTimeout, 5_000, {}),
+      heartbeat === false ? Number.POSITIVE_INFINITY : ms("heartbeat.timeout", heartbeat.timeout, 10_000, { min: 1 }),
+    startTimeout: ms("startTimeout", o.startTimeout, 10_000, { min: 0, exclusiveMin: true }),
+    stopTimeout: ms("stopTimeout", o.stopTimeout, 5_000, {}),
     restartIntensity: num("restart.intensity", restart.intensity, 10, { integer: true, infinite: true }),
-    restartPeriod: num("restart.period", restart.period, 60_000, { min: 0, exclusiveMin: true }),
-    backoffInitial: num("restart.backoff.initial", backoff.initial, 100, {}),
-    backoffMax: num("restart.backoff.max", backoff.max, 30_000, {}),
+    restartPeriod: ms("restart.period", restart.period, 60_000, { min: 0, exclusiveMin: true }),
+    backoffInitial: ms("restart.backoff.initial", backoff.initial, 100, {}),
+    backoffMax: ms("restart.backoff.max", backoff.max, 30_000, {}),
     backoffFactor: num("restart.backoff.factor", backoff.factor, 2, { min: 1 }),
     maxRecycling: num("maxRecycling", o.maxRecycling, 1, { min: 1, integer: true }),
     execPath: optionalString("execPath", o.execPath),

@@ -7,6 +7,7 @@ import { PoolEngine } from "./engine.ts";
 import { type PoolOptions, resolveOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
 import type { PoolStats } from "./stats.ts";
+import { MAX_MS } from "./validate.ts";
 
 /** Options of one submit/put. */
 export interface SubmitOptions {
@@ -52,7 +53,9 @@ function checkSubmitOptions(opts: SubmitOptions | undefined): void {
     if (typeof opts.timeout !== "number" || Number.isNaN(opts.timeout)) {
       throw new TypeError(`mpms: option "timeout" must be a number, got ${String(opts.timeout)}`);
     }
-    if (!(opts.timeout > 0)) throw new RangeError(`mpms: option "timeout" must be > 0, got ${opts.timeout}`);
+    if (!(opts.timeout > 0) || (opts.timeout > MAX_MS && opts.timeout !== Number.POSITIVE_INFINITY)) {
+      throw new RangeError(`mpms: option "timeout" must be > 0 and <= ${MAX_MS} (or Infinity), got ${opts.timeout}`);
+    }
   }
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
     throw new TypeError(`mpms: option "signal" must be an AbortSignal`);

@@ -4,6 +4,7 @@
  * throws TypeError and a wrong range RangeError, both naming the option (or variable) and value.
  */
 import type { ShutdownReport } from "./shutdown_report.ts";
+import { MAX_MS, rangeError, typeError } from "./validate.ts";
 
 /** The phases every coordinator has, in order. Users may add their own between them. */
 export const DEFAULT_PHASES: readonly string[] = ["drain", "workers", "clients", "storage", "final"];
@@ -84,28 +85,7 @@ export interface ResolvedShutdownOptions {
   phases: ResolvedPhase[];
 }
 
-/** Longest delay setTimeout accepts. */
-const MAX_MS = 2 ** 31 - 1;
 const PHASE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
-
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return "a function";
-  if (typeof value === "number" || typeof value === "bigint" || typeof value === "symbol") return String(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-function typeError(name: string, expected: string, value: unknown): TypeError {
-  return new TypeError(`mpms: option "${name}" must be ${expected}, got ${show(value)}`);
-}
-
-function rangeError(name: string, expected: string, value: unknown): RangeError {
-  return new RangeError(`mpms: option "${name}" must be ${expected}, got ${show(value)}`);
-}
 
 /** A duration in ms: `min` (inclusive unless `positive`) up to 2^31-1, or Infinity when allowed. */
 export function duration(

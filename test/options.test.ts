@@ -22,6 +22,9 @@ describe("option validation", () => {
     ["gracefulDie.errors: 'x'", { gracefulDie: { errors: "x" } }, TypeError, /gracefulDie.errors/],
     ["unknown option", { wrokers: 2 }, TypeError, /unknown option "wrokers"/],
     ["taskTimeout: 0", { taskTimeout: 0 }, RangeError, /"taskTimeout"/],
+    // setTimeout fires a longer delay at once: it would retire every worker immediately
+    ["maxAge: 3e9", { maxAge: 3e9 }, RangeError, /"maxAge".*<= 2147483647/],
+    ["killGrace: 2**31", { killGrace: 2 ** 31 }, RangeError, /"killGrace"/],
   ];
   it.each(cases)("%s", (_label, extra, type, message) => {
     expect(() => new Pool({ module, ...extra } as never)).toThrow(type);

@@ -1,0 +1,24 @@
+/** Shared pieces of option validation: every message names the option and shows the bad value. */
+
+/** Longest delay setTimeout honours; a larger one fires at once. */
+export const MAX_MS = 2 ** 31 - 1;
+
+/** A value as it appears in an error message. */
+export function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return "a function";
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "symbol") return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+export function typeError(name: string, expected: string, value: unknown): TypeError {
+  return new TypeError(`mpms: option "${name}" must be ${expected}, got ${show(value)}`);
+}
+
+export function rangeError(name: string, expected: string, value: unknown): RangeError {
+  return new RangeError(`mpms: option "${name}" must be ${expected}, got ${show(value)}`);
+}
