@@ -5,10 +5,9 @@
  * Usage: deno run <permissions> deno_entry.ts <task module URL>
  */
 import type { FromWorker, ToWorker } from "../src/protocol.ts";
-import { toWireError } from "../src/wire_error.ts";
 import { runWorker } from "../src/worker/run_worker.ts";
 import { flushBeforeExit } from "./detect.ts";
-import { type ChildNotice, decodeJson, encodeJson } from "./json_wire.ts";
+import { decodeJson, encodeFatal, encodeJson } from "./json_wire.ts";
 import { type AsyncReader, FRAME, readerSource, readLines, type SyncWriter, writeAllSync } from "./ndjson.ts";
 
 /** The part of the Deno namespace this entry uses. */
@@ -35,12 +34,8 @@ function transmit(text: string): void {
 /** An uncaught error ends the child, as it would by default, but the parent learns what it was. */
 function fatal(error: unknown): void {
   console.error(error);
-  const notice: ChildNotice = { fatal: toWireError(error) };
-  try {
-    transmit(encodeJson(notice));
-  } catch {
-    // the error itself cannot be encoded: the exit code still tells
-  }
+  const notice = encodeFatal(error);
+  if (notice !== undefined) transmit(notice);
   host.exit(1);
 }
 addEventListener("error", (event) => {

@@ -5,10 +5,9 @@
  */
 import process from "node:process";
 import type { FromWorker, ToWorker } from "../src/protocol.ts";
-import { toWireError } from "../src/wire_error.ts";
 import { runWorker } from "../src/worker/run_worker.ts";
 import { ensureTypeScript, flushBeforeExit, isTypeScript } from "./detect.ts";
-import { type ChildNotice, decodeJson, encodeJson } from "./json_wire.ts";
+import { decodeJson, encodeFatal, encodeJson } from "./json_wire.ts";
 
 /** Longest wait for queued messages to leave before an exit goes ahead anyway. */
 const FLUSH_LIMIT_MS = 2_000;
@@ -47,12 +46,8 @@ function exitAfterFlush(code: number): void {
 /** An uncaught error ends the child, as it would by default, but the parent learns what it was. */
 function fatal(error: unknown): void {
   console.error(error);
-  const notice: ChildNotice = { fatal: toWireError(error) };
-  try {
-    transmit(encodeJson(notice));
-  } catch {
-    // the error itself cannot be encoded: the exit code still tells
-  }
+  const notice = encodeFatal(error);
+  if (notice !== undefined) transmit(notice);
   exitAfterFlush(1);
 }
 process.on("uncaughtException", fatal);

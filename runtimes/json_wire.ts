@@ -6,7 +6,7 @@
  * A channel carries two kinds of text: a protocol batch (a JSON array) and an adapter notice
  * (a JSON object), e.g. the uncaught error that is about to end a child.
  */
-import type { WireError } from "../src/wire_error.ts";
+import { toWireError, type WireError } from "../src/wire_error.ts";
 
 /** Adapter-level notice a child sends besides protocol batches. */
 export interface ChildNotice {
@@ -45,4 +45,14 @@ export function isNotice(text: string): boolean {
 
 export function decodeJson<T>(text: string): T {
   return JSON.parse(text) as T;
+}
+
+/** The notice a child sends before an uncaught error ends it; undefined if even that cannot be encoded. */
+export function encodeFatal(error: unknown): string | undefined {
+  const notice: ChildNotice = { fatal: toWireError(error) };
+  try {
+    return encodeJson(notice);
+  } catch {
+    return undefined; // the exit code still tells
+  }
 }
