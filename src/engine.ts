@@ -6,25 +6,25 @@
 import { type Adapter, loadAdapter, type WorkerExit } from "./adapter.ts";
 import { Counters, type SettleKind } from "./counters.ts";
 import { type Deadline, Deadlines } from "./deadlines.ts";
+import { DispatchWindow } from "./dispatch_window.ts";
 import {
   PoolClosedError,
   PoolUnavailableError,
   QueueFullError,
   SerializationError,
   TaskTimeoutError,
-  WorkerCrashedError,
-  WorkerRetiredError,
   WorkerStartError,
 } from "./errors.ts";
-import type { RetireReason, WorkerExitDetail } from "./events.ts";
+import type { WorkerExitDetail } from "./events.ts";
+import { plannedExit, runningTaskOutcome } from "./exit_outcome.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
-import { Deque } from "./queue.ts";
 import { ResultsChannel } from "./results.ts";
 import type { PoolState, PoolStats } from "./stats.ts";
 import { Supervisor, type SupervisorHost } from "./supervisor.ts";
 import { Task, TaskState } from "./task.ts";
+import { TaskQueue } from "./task_queue.ts";
 import { fromWireError, toWireError } from "./wire_error.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
@@ -34,30 +34,12 @@ const now = (): number => performance.now();
 const SOFT = 0; // task timeout: abort ctx.signal
 const HARD = 1; // timeout/abort + kill grace: settle, then kill the worker
 
-/** Kills after which a running task is "retired" (the pool chose to stop it), not crashed. */
-const RETIRING_KILLS = new Set<RetireReason>([
-  "maxAgeHard",
-  "gracefulDie",
-  "timeout",
-  "abort",
-  "recycle",
-  "resize",
-  "close",
-]);
-
 type Emit = (type: string, detail: unknown) => void;
-
-interface Waiter {
-  task: Task;
-  queued?: () => void;
-  rejectPut?: (e: unknown) => void;
-}
 
 export class PoolEngine implements SupervisorHost {
   state: PoolState = "idle";
   readonly results = new ResultsChannel<Outcome>();
-  private readonly queue = new Deque<Task>(64);
-  private readonly waiters = new Deque<Waiter>();
+  private readonly queue: TaskQueue;
   private readonly deadlines: Deadlines<Task>;
   readonly workers: Supervisor;
   private nextTaskId = 0;
@@ -69,11 +51,9 @@ export class PoolEngine implements SupervisorHost {
   private startSettle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private idleWaiters: (() => void)[] = [];
   private exitWaiters: (() => void)[] = [];
-  private ewmaRunMs = -1;
+  private readonly window: DispatchWindow;
   /** Work arrived since the last "drain". */
   private busy = false;
-  // counters
-  queuedCount = 0;
   private inFlight = 0;
   private readonly counters = new Counters();
 
@@ -82,6 +62,11 @@ export class PoolEngine implements SupervisorHost {
     readonly emit: Emit,
   ) {
     this.workers = new Supervisor(opts, this);
+    this.window = new DispatchWindow(opts.concurrency, opts.prefetch);
+    this.queue = new TaskQueue(opts.queueSize, () => {
+      this.busy = true;
+      this.counters.submitted++;
+    });
     this.deadlines = new Deadlines(now, (entry) => this.onDeadline(entry));
   }
 
@@ -158,39 +143,23 @@ export class PoolEngine implements SupervisorHost {
       task.abortListener = () => this.onAbort(task, signal.reason, rejectPut);
       signal.addEventListener("abort", task.abortListener, { once: true });
     }
-    if (this.queuedCount >= this.opts.queueSize || this.waiters.length > 0) {
+    if (this.queue.full) {
       if (!wait) {
         this.unlisten(task);
         (rejectPut ?? task.reject)?.(new QueueFullError());
         return;
       }
-      this.waiters.push({ task, queued, rejectPut });
+      this.queue.wait({ task, queued, rejectPut });
       return;
     }
-    this.admit(task);
+    this.queue.admit(task);
     queued?.();
     this.pump();
   }
 
-  private admit(task: Task): void {
-    this.busy = true;
-    task.state = TaskState.Queued;
-    this.counters.submitted++;
-    this.queuedCount++;
-    this.queue.push(task);
-  }
-
-  /** Move waiters into the queue while there is room. Returns true if any moved. */
-  private admitWaiters(): boolean {
-    let moved = false;
-    while (this.waiters.length > 0 && this.queuedCount < this.opts.queueSize) {
-      const w = this.waiters.shift() as Waiter;
-      if (w.task.state !== TaskState.Waiting) continue; // aborted while waiting
-      this.admit(w.task);
-      w.queued?.();
-      moved = true;
-    }
-    return moved;
+  /** Tasks in the queue (the supervisor asks while closing). */
+  get queuedCount(): number {
+    return this.queue.count;
   }
 
   private onAbort(task: Task, reason: unknown, rejectPut?: (e: unknown) => void): void {
@@ -200,7 +169,7 @@ export class PoolEngine implements SupervisorHost {
         (rejectPut ?? task.reject)?.(reason);
         return;
       case TaskState.Queued:
-        this.queuedCount--;
+        this.queue.removed();
         this.settle(task, false, reason, "cancelled");
         this.pump();
         return;
@@ -212,26 +181,14 @@ export class PoolEngine implements SupervisorHost {
     }
   }
 
-  private unlisten(task: Task): void {
+  private readonly unlisten = (task: Task): void => {
     if (task.abortListener) {
       task.signal?.removeEventListener("abort", task.abortListener);
       task.abortListener = undefined;
     }
-  }
+  };
 
   // ---------------------------------------------------------------- dispatch
-
-  private inFlightLimit(): number {
-    const c = this.opts.concurrency;
-    if (this.opts.prefetch !== "auto") return c + this.opts.prefetch;
-    const ms = this.ewmaRunMs;
-    if (ms < 0) return c;
-    // Sub-millisecond tasks: the round trip dominates, so keep a deep window on each worker.
-    if (ms < 1) return c + Math.min(256, Math.max(64, 16 * c));
-    if (ms < 10) return c + 2 * c;
-    if (ms < 100) return c + c;
-    return c;
-  }
 
   defaultWindow(): number {
     return Math.max(64, this.workers.size * (this.opts.concurrency + 16) * 2);
@@ -247,17 +204,15 @@ export class PoolEngine implements SupervisorHost {
   }
 
   pump(): void {
-    const limit = this.inFlightLimit();
+    const limit = this.window.limit();
     for (;;) {
-      while (this.queuedCount > 0) {
+      while (this.queue.count > 0) {
         const slot = this.pickWorker(limit);
         if (!slot) break;
-        const task = this.queue.shift() as Task;
-        if (task.state !== TaskState.Queued) continue; // aborted in the queue
-        this.queuedCount--;
-        this.dispatch(slot, task);
+        const task = this.queue.next();
+        if (task) this.dispatch(slot, task);
       }
-      if (!this.admitWaiters() || !this.pickWorker(limit)) break;
+      if (!this.queue.admitWaiters() || !this.pickWorker(limit)) break;
     }
     this.checkIdle();
   }
@@ -301,34 +256,19 @@ export class PoolEngine implements SupervisorHost {
   }
 
   private flush(slot: WorkerSlot): void {
-    slot.flushQueued = false;
-    const batch = slot.outbox;
-    if (batch.length === 0 || slot.state === "exited" || slot.state === "zombie") {
-      batch.length = 0;
-      return;
-    }
-    slot.outbox = [];
-    try {
-      slot.handle.send(batch);
-      return;
-    } catch {
-      // find the message the channel cannot carry; only its task fails
-    }
-    for (const msg of batch) {
-      try {
-        slot.handle.send([msg]);
-      } catch (cause) {
-        if (msg.t !== "run") continue;
-        const task = slot.outstanding.get(msg.id);
-        if (!task) continue;
-        const detail = (cause as Error)?.message ?? String(cause);
-        this.settle(
-          task,
-          false,
-          new SerializationError(`the task's input cannot be sent to the worker: ${detail}`, { cause }),
-          "failed",
-        );
-      }
+    const unsendable = slot.flushOutbox();
+    if (unsendable.length === 0) return;
+    // only the tasks whose input the channel cannot carry fail
+    for (const { id, cause } of unsendable) {
+      const task = slot.outstanding.get(id);
+      if (!task) continue;
+      const detail = (cause as Error)?.message ?? String(cause);
+      this.settle(
+        task,
+        false,
+        new SerializationError(`the task's input cannot be sent to the worker: ${detail}`, { cause }),
+        "failed",
+      );
     }
     this.pump();
   }
@@ -344,10 +284,7 @@ export class PoolEngine implements SupervisorHost {
       slot.outstanding.delete(task.id);
       this.inFlight--;
       slot.tasksDone++;
-      if (task.running) {
-        const ms = t - task.startedAt;
-        this.ewmaRunMs = this.ewmaRunMs < 0 ? ms : this.ewmaRunMs * 0.9 + ms * 0.1;
-      }
+      if (task.running) this.window.observe(t - task.startedAt);
       if (slot.state !== "exited" && slot.state !== "zombie") {
         this.promote(slot);
         if (slot.stopSent && slot.outstanding.size === 0) this.workers.armStopTimer(slot);
@@ -373,16 +310,7 @@ export class PoolEngine implements SupervisorHost {
     const collector = this.opts.collector;
     const toResults = this.results.subscribers > 0 || (task.resolve === undefined && !collector);
     if (!collector && !toResults) return;
-    const dispatched = task.dispatchedAt > 0;
-    const base = {
-      taskId: task.id,
-      name: task.name,
-      input: task.input as never,
-      workerId: task.worker?.id ?? null,
-      queuedMs: dispatched ? task.dispatchedAt - task.submittedAt : t - task.submittedAt,
-      runMs: dispatched ? t - (task.startedAt || task.dispatchedAt) : 0,
-    };
-    const outcome: Outcome = ok ? { ...base, status: "ok", value } : { ...base, status: "error", error: value };
+    const outcome = task.outcome(ok, value, t);
     if (collector) {
       try {
         collector(outcome as Outcome<never, never>);
@@ -400,15 +328,13 @@ export class PoolEngine implements SupervisorHost {
       const slot = task.worker as WorkerSlot;
       slot.outstanding.delete(task.id);
       this.inFlight--;
-      task.state = TaskState.Queued;
       task.worker = null;
       task.running = false;
       task.dispatchedAt = 0;
       task.startedAt = 0;
       task.abortSent = null;
       task.deadlineGen++;
-      this.queuedCount++;
-      this.queue.unshift(task);
+      this.queue.putBack(task);
     }
   }
 
@@ -496,8 +422,7 @@ export class PoolEngine implements SupervisorHost {
     slot.state = slot.zombie ? "zombie" : "exited";
     slot.clearTimers();
     const reason = this.workers.exitReason(slot, wasStarting);
-    const planned =
-      slot.killReason === null ? slot.stopSent : RETIRING_KILLS.has(slot.killReason) || slot.killReason === "destroy";
+    const planned = plannedExit(slot);
 
     // Tasks on the worker: started ones fail, unstarted ones go back to the queue.
     const back: Task[] = [];
@@ -506,22 +431,8 @@ export class PoolEngine implements SupervisorHost {
     // still outstanding never reached it, and goes back to the queue.
     for (const task of slot.outstanding.values()) (task.running && !slot.finalized ? started : back).push(task);
     for (const task of started) {
-      if (slot.killReason === "destroy") {
-        this.settle(task, false, new PoolClosedError("the pool was destroyed"), "cancelled");
-      } else if (slot.killReason !== null && RETIRING_KILLS.has(slot.killReason)) {
-        this.settle(task, false, new WorkerRetiredError(slot.killReason), "failed");
-      } else {
-        const crashReason =
-          slot.killReason === "heartbeat" ? "unresponsive" : exit.error !== undefined ? "error" : "exit";
-        const error = new WorkerCrashedError({
-          workerId: slot.id,
-          code: exit.code,
-          signal: exit.signal,
-          reason: crashReason,
-          cause: exit.error,
-        });
-        this.settle(task, false, error, "crashed");
-      }
+      const { error, kind } = runningTaskOutcome(slot, exit);
+      this.settle(task, false, error, kind);
     }
     this.requeue(back);
 
@@ -561,17 +472,8 @@ export class PoolEngine implements SupervisorHost {
     this.workers.cancelSpawns();
     const unavailable =
       error instanceof PoolUnavailableError ? error : new PoolUnavailableError(error.message, { cause: error });
-    for (const w of this.waiters.drain()) {
-      if (w.task.state !== TaskState.Waiting) continue;
-      w.task.state = TaskState.Done;
-      this.unlisten(w.task);
-      (w.rejectPut ?? w.task.reject)?.(unavailable);
-    }
-    for (const task of this.queue.drain()) {
-      if (task.state !== TaskState.Queued) continue;
-      this.queuedCount--;
-      this.settle(task, false, unavailable, "failed");
-    }
+    this.queue.refuseWaiters(unavailable, this.unlisten);
+    for (const task of this.queue.drain()) this.settle(task, false, unavailable, "failed");
     this.emit("failed", { error: unavailable });
     for (const slot of this.workers.slots) if (slot.state === "starting") this.workers.kill(slot, "start");
     this.checkIdle();
@@ -590,7 +492,7 @@ export class PoolEngine implements SupervisorHost {
 
   /** When nothing is queued, waiting or running: emit "drain" (once per busy spell), wake close(). */
   private checkIdle(): void {
-    if (this.queuedCount !== 0 || this.inFlight !== 0 || this.waiters.length !== 0) return;
+    if (this.queue.count !== 0 || this.inFlight !== 0 || this.queue.waiting !== 0) return;
     if (this.busy) {
       this.busy = false;
       this.emit("drain", { submitted: this.counters.submitted });
@@ -623,12 +525,7 @@ export class PoolEngine implements SupervisorHost {
       return;
     }
     this.closeRequested = true;
-    for (const w of this.waiters.drain()) {
-      if (w.task.state !== TaskState.Waiting) continue;
-      w.task.state = TaskState.Done;
-      this.unlisten(w.task);
-      (w.rejectPut ?? w.task.reject)?.(new PoolClosedError());
-    }
+    this.queue.refuseWaiters(new PoolClosedError(), this.unlisten);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline =
       timeout === undefined
@@ -662,17 +559,8 @@ export class PoolEngine implements SupervisorHost {
     this.state = "closed";
     this.workers.cancelSpawns();
     const closed = new PoolClosedError("the pool was destroyed");
-    for (const w of this.waiters.drain()) {
-      if (w.task.state !== TaskState.Waiting) continue;
-      w.task.state = TaskState.Done;
-      this.unlisten(w.task);
-      (w.rejectPut ?? w.task.reject)?.(closed);
-    }
-    for (const task of this.queue.drain()) {
-      if (task.state !== TaskState.Queued) continue;
-      this.queuedCount--;
-      this.settle(task, false, closed, "cancelled");
-    }
+    this.queue.refuseWaiters(closed, this.unlisten);
+    for (const task of this.queue.drain()) this.settle(task, false, closed, "cancelled");
     for (const slot of this.workers.slots) {
       for (const task of [...slot.outstanding.values()]) this.settle(task, false, closed, "cancelled");
       this.workers.kill(slot, "destroy");
@@ -701,22 +589,12 @@ export class PoolEngine implements SupervisorHost {
         (typeof this.opts.adapter === "string" ? this.opts.adapter : this.opts.adapter.name),
       size: this.workers.size,
       ...this.counters.snapshot(),
-      queued: this.queuedCount,
+      queued: this.queue.count,
       running: this.inFlight,
       workersStarted: this.workers.workersStarted,
       retirements: { ...this.workers.retirements },
       zombies: this.workers.zombies,
-      workers: [...this.workers.slots].map((s) => ({
-        id: s.id,
-        state: s.state,
-        tasksDone: s.tasksDone,
-        running: s.outstanding.size,
-        age: t - s.spawnedAt,
-        pid: s.handle.pid,
-        threadId: s.handle.threadId,
-        memory: s.memory,
-        retiring: s.retiring,
-      })),
+      workers: [...this.workers.slots].map((s) => s.info(t)),
     };
   }
 }

@@ -1,4 +1,5 @@
 /** One submitted task, as the pool tracks it. A class (not closures) to keep the hot path lean. */
+import type { Outcome } from "./outcome.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
 /** Waiting: for room in the queue. Sent: on a worker (running or prefetched there). */
@@ -30,5 +31,19 @@ export class Task {
     now: number,
   ) {
     this.submittedAt = now;
+  }
+
+  /** What the pool reports for this task, settled at time `t`. */
+  outcome(ok: boolean, value: unknown, t: number): Outcome {
+    const dispatched = this.dispatchedAt > 0;
+    const base = {
+      taskId: this.id,
+      name: this.name,
+      input: this.input,
+      workerId: this.worker?.id ?? null,
+      queuedMs: dispatched ? this.dispatchedAt - this.submittedAt : t - this.submittedAt,
+      runMs: dispatched ? t - (this.startedAt || this.dispatchedAt) : 0,
+    };
+    return ok ? { ...base, status: "ok", value } : { ...base, status: "error", error: value };
   }
 }

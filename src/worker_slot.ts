@@ -2,7 +2,7 @@
 import type { WorkerHandle } from "./adapter.ts";
 import type { RetireReason } from "./events.ts";
 import type { ToWorker } from "./protocol.ts";
-import type { WorkerState } from "./stats.ts";
+import type { WorkerState, WorkerStats } from "./stats.ts";
 import type { Task } from "./task.ts";
 
 export class WorkerSlot {
@@ -51,6 +51,50 @@ export class WorkerSlot {
 
   get accepting(): boolean {
     return this.state === "ready" && this.retiring === null && !this.killSent && this.tasksSent < this.taskLimit;
+  }
+
+  /**
+   * Send the coalesced outbox as one batch. If the channel refuses the batch, each message goes
+   * alone, so only the runs it cannot carry fail: those are returned, with the reason.
+   */
+  flushOutbox(): { id: number; cause: unknown }[] {
+    this.flushQueued = false;
+    const batch = this.outbox;
+    if (batch.length === 0 || this.state === "exited" || this.state === "zombie") {
+      batch.length = 0;
+      return [];
+    }
+    this.outbox = [];
+    try {
+      this.handle.send(batch);
+      return [];
+    } catch {
+      // find the messages the channel cannot carry
+    }
+    const unsendable: { id: number; cause: unknown }[] = [];
+    for (const msg of batch) {
+      try {
+        this.handle.send([msg]);
+      } catch (cause) {
+        if (msg.t === "run") unsendable.push({ id: msg.id, cause });
+      }
+    }
+    return unsendable;
+  }
+
+  /** The public view of this worker at time `t`. */
+  info(t: number): WorkerStats {
+    return {
+      id: this.id,
+      state: this.state,
+      tasksDone: this.tasksDone,
+      running: this.outstanding.size,
+      age: t - this.spawnedAt,
+      pid: this.handle.pid,
+      threadId: this.handle.threadId,
+      memory: this.memory,
+      retiring: this.retiring,
+    };
   }
 
   clearTimers(): void {
