@@ -44,6 +44,9 @@ export class Supervisor {
   /** Workers due for a planned retirement, waiting for a recycling slot (still counted as capacity). */
   private readonly due: WorkerSlot[] = [];
   private tick: ReturnType<typeof setInterval> | undefined;
+  private tickInterval = 0;
+  private lastTick = 0;
+  private skippedTick = false;
   /** close() stopped every worker: nothing new may start. */
   private stoppedAll = false;
 
@@ -70,7 +73,11 @@ export class Supervisor {
     this.adapter = adapter;
     for (let i = 0; i < this.size; i++) this.spawn().initial = true;
     const interval = this.opts.heartbeatInterval > 0 ? Math.min(this.opts.heartbeatInterval, 1000) : 0;
-    if (interval > 0) this.tick = setInterval(() => this.checkHeartbeats(), interval);
+    if (interval > 0) {
+      this.tickInterval = interval;
+      this.lastTick = now();
+      this.tick = setInterval(() => this.checkHeartbeats(), interval);
+    }
   }
 
   end(): void {
@@ -340,6 +347,15 @@ export class Supervisor {
   /** Kill workers that stopped beating (a blocked event loop or a silent death). */
   private checkHeartbeats(): void {
     const t = now();
+    const late = t - this.lastTick > 2 * this.tickInterval + 50;
+    this.lastTick = t;
+    // The host's own event loop was blocked: beats that arrived meanwhile wait behind this timer,
+    // so judge on the next tick, after they are read (once: a host that is always late still kills).
+    if (late && !this.skippedTick) {
+      this.skippedTick = true;
+      return;
+    }
+    this.skippedTick = false;
     for (const slot of this.slots) {
       if (slot.state === "starting" || slot.killSent) continue;
       if (t - slot.lastSeen > this.opts.heartbeatTimeout) this.kill(slot, "heartbeat");

@@ -72,6 +72,8 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
     });
     await pool.start();
     for (const name of ["ignoreAbort", "hang"]) {
+      // time from a ready worker: the replacement's cold start is not what this bounds
+      await waitFor(() => pool.stats().workers.some((w) => w.state === "ready"), 10_000, "a ready worker");
       const t0 = performance.now();
       const err: any = await pool.submit(60_000, { name }).catch(caught);
       expect(err).toBeInstanceOf(TaskTimeoutError);
@@ -155,6 +157,30 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
     expect(performance.now() - t0).toBeLessThan(1_400);
     expect(pool.stats().retirements.heartbeat).toBe(1);
     expect(await pool.submit(1)).toBe(1);
+    await pool.close();
+  });
+
+  it("12: a host whose own event loop was blocked past the heartbeat timeout kills no healthy worker", async () => {
+    const pool = make<number, number>({
+      ...supervised(adapter),
+      adapter,
+      workers: 1,
+      heartbeat: { interval: 20, timeout: 250 },
+    });
+    await pool.start();
+    const task = pool.submit(300, { name: "sleep" });
+    await waitFor(() => pool.stats().running === 1);
+    // The worker keeps beating, but the host cannot read the beats while it is blocked; when it
+    // wakes, the overdue heartbeat check runs before the beats are read.
+    const end = performance.now() + 800;
+    while (performance.now() < end) {
+      // block the host
+    }
+    expect(await task).toBe(300);
+    await sleep(100); // a few more heartbeat checks, on time now
+    const s = pool.stats();
+    expect(s.retirements.heartbeat ?? 0).toBe(0);
+    expect(s.workersStarted).toBe(1);
     await pool.close();
   });
 
