@@ -220,16 +220,17 @@ describe("event-loop lag sampler", () => {
     lag.start();
     try {
       await new Promise((r) => setTimeout(r, 100));
-      expect(lag.snapshot().max).toBeLessThan(0.1);
-      const end = performance.now() + 250;
+      // below the block to come (a loaded machine may stall the loop a little on its own)
+      expect(lag.snapshot().max).toBeLessThan(0.3);
+      const end = performance.now() + 400;
       while (performance.now() < end) {
         // block the loop
       }
-      expect(lag.snapshot().last).toBeGreaterThan(0.2); // overdue right now
+      expect(lag.snapshot().last).toBeGreaterThan(0.35); // overdue right now
       await new Promise((r) => setTimeout(r, 60));
       const s = lag.snapshot();
-      expect(s.max).toBeGreaterThan(0.2);
-      expect(s.max).toBeLessThan(1.5);
+      expect(s.max).toBeGreaterThan(0.35);
+      expect(s.max).toBeLessThan(2);
       expect(lag.running).toBe(true);
     } finally {
       lag.stop();

@@ -140,10 +140,12 @@ describe.each(adapters)("outcomes on the %s adapter", (adapter) => {
     await expect(queued).rejects.toBe(reason);
     const late = new AbortController();
     const running = pool.submit(null, { name: "untilAborted", signal: late.signal });
-    setTimeout(() => late.abort(new Error("stop now")), 150);
+    await blocker;
+    await waitFor(() => pool.stats().running === 1 && pool.stats().queued === 0); // on the worker now
+    late.abort(new Error("stop now"));
     const lateErr: any = await running.catch(caught);
     expect(lateErr.message).toBe("stop now");
-    await blocker;
+    expect(pool.stats().retirements.abort ?? 0).toBe(0); // the task honoured it: no kill
     const already = AbortSignal.abort(new Error("already"));
     await expect(pool.submit(1, { signal: already })).rejects.toThrow("already");
     const s = pool.stats();

@@ -83,7 +83,7 @@ describe.each(processAdapters)("crashes and kills on the %s adapter", (adapter) 
     expect(err).toBeInstanceOf(TaskTimeoutError);
     expect(exit).toMatchObject({ code: null, signal: "SIGTERM", reason: "timeout" });
     expect(ms).toBeGreaterThanOrEqual(50 + 200 - 20);
-    expect(ms).toBeLessThan(1_000); // the exit is reported when it happens, not at a drain time limit
+    expect(ms).toBeLessThan(1_200); // the exit is reported when it happens, not at the 1 s drain limit
   });
 
   it("a timed-out CPU loop that ignores SIGTERM gets SIGKILL one grace later", async () => {
@@ -92,7 +92,7 @@ describe.each(processAdapters)("crashes and kills on the %s adapter", (adapter) 
     expect(exit).toMatchObject({ code: null, signal: "SIGKILL", reason: "timeout" });
     // timeout (50) + kill grace (200) until SIGTERM, then the grace again until SIGKILL
     expect(ms).toBeGreaterThanOrEqual(50 + 2 * 200 - 20);
-    expect(ms).toBeLessThan(1_200);
+    expect(ms).toBeLessThan(1_400); // a drain-limit fallback would take >= 1450 ms
   });
 
   it("destroy() SIGKILLs busy workers at once and leaves no process", async () => {
