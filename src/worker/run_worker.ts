@@ -38,17 +38,25 @@ type Hook = (ctx: WorkerContext) => unknown;
  * A running task's context. The AbortController is made only when the task reads `signal`: most
  * tasks never do, and one per task is measurable on the hot path.
  */
-class RunningTask implements TaskContext {
+class RunningTask {
   private controller: AbortController | undefined;
   private aborted = false;
   private reason: unknown;
+  /** What the task function sees: `signal` is an own getter, so `{ ...ctx }` keeps it. */
+  readonly ctx: TaskContext;
 
-  constructor(
-    readonly taskId: number,
-    readonly workerId: number,
-  ) {}
+  constructor(taskId: number, workerId: number) {
+    const task = this;
+    this.ctx = {
+      taskId,
+      workerId,
+      get signal(): AbortSignal {
+        return task.signal();
+      },
+    };
+  }
 
-  get signal(): AbortSignal {
+  private signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
       if (this.aborted) this.controller.abort(this.reason);
@@ -142,8 +150,8 @@ class WorkerRunner {
 
   private start(task: Pending): void {
     const config = this.config as WorkerConfig;
-    const ctx = new RunningTask(task.id, config.workerId);
-    this.running.set(task.id, ctx);
+    const running = new RunningTask(task.id, config.workerId);
+    this.running.set(task.id, running);
     const fn = (this.mod as Record<string, unknown>)[task.name ?? "default"];
     let result: unknown;
     try {
@@ -154,7 +162,7 @@ class WorkerRunner {
             : `the task module has no exported function ${JSON.stringify(task.name)}`,
         );
       }
-      result = (fn as TaskFn)(task.input, ctx);
+      result = (fn as TaskFn)(task.input, running.ctx);
     } catch (err) {
       this.settle(task.id, false, err);
       return;
