@@ -46,21 +46,35 @@ describe("outcomes", () => {
 
   it("--ordered writes in input order though tasks finish out of order; without it, completion order", async () => {
     const dir = tempDir();
-    // line 1 is slow, the rest are quick: with 2 workers the others finish first
-    const inputs = Array.from({ length: 30 }, (_, i) => JSON.stringify({ ms: i === 0 ? 400 : (i * 7) % 20, i }));
+    // line 1 is held until `release` exists; the others answer at once
+    const release = join(dir, "release");
+    const inputs = Array.from({ length: 30 }, (_, i) => JSON.stringify(i === 0 ? { i, file: release } : { i }));
     const input = writeLines(dir, "in.ndjson", inputs);
-    const [ordered, unordered] = await Promise.all([
-      cli(["run", TASKS, "--name", "sleep", "--input", input, "--ordered", "--workers", "2", "--quiet"]),
-      cli(["run", TASKS, "--name", "sleep", "--input", input, "--workers", "2", "--quiet"]),
-    ]);
-    expect(ordered.code).toBe(0);
-    expect(unordered.code).toBe(0);
-    expect(ordered.stderr).toBe(""); // --quiet: no progress, no summary
-    const inOrder = outcomes(ordered.stdout);
-    expect(inOrder.map((o) => o.line)).toEqual(inputs.map((_, i) => i + 1));
-    expect(inOrder.map((o) => (o.value as { i: number }).i)).toEqual(inputs.map((_, i) => i));
-    const asDone = outcomes(unordered.stdout);
-    expect(asDone.map((o) => o.line).sort((a, b) => a - b)).toEqual(inputs.map((_, i) => i + 1));
+    const base = ["run", TASKS, "--name", "holdUntil", "--input", input, "--workers", "2"];
+    // the ordered run shows its count of answered lines (a progress line every 10 ms)
+    const ordered = runCli([...base, "--ordered"], { env: { MPMS_PROGRESS_INTERVAL: "10" } });
+    const unordered = runCli([...base, "--quiet"]);
+    const answered = /^mpms: ([1-9]\d*)(\/30)? done, /m;
+    await waitFor(
+      () => unordered.stdout().includes("\n") && answered.test(ordered.stderr()),
+      20_000,
+      "later lines answered while line 1 is held, in both runs",
+    );
+    // while line 1 is held: the ordered run holds back the later lines it has answered ...
+    expect(ordered.stdout()).toBe("");
+    // ... and the unordered run has written some already (line 1 cannot be among them)
+    expect(unordered.stdout()).not.toContain('"line":1,');
+    writeFileSync(release, "");
+    const [o, u] = await Promise.all([ordered.exited, unordered.exited]);
+    expect(o.code).toBe(0);
+    expect(u.code).toBe(0);
+    expect(unordered.stderr()).toBe(""); // --quiet: no progress, no summary
+    expect(ordered.stderr()).toMatch(/mpms: 30 lines in .*30 ok, 0 failed/);
+    const inOrder = outcomes(ordered.stdout());
+    expect(inOrder.map((x) => x.line)).toEqual(inputs.map((_, i) => i + 1));
+    expect(inOrder.map((x) => (x.value as { i: number }).i)).toEqual(inputs.map((_, i) => i));
+    const asDone = outcomes(unordered.stdout());
+    expect(asDone.map((x) => x.line).sort((a, b) => a - b)).toEqual(inputs.map((_, i) => i + 1));
     expect(asDone[0]?.line).not.toBe(1);
   });
 
@@ -222,24 +236,35 @@ describe("usage", () => {
 
 describe("progress, admin, the built bin", () => {
   it("without a terminal, progress is a plain line every interval", async () => {
-    const inputs = Array.from({ length: 16 }, (_, i) => JSON.stringify({ ms: 100, i }));
     const dir = tempDir();
+    // lines 1-8 answer at once, 9-16 are held until `release` exists: the count stays at 8/16
+    const release = join(dir, "release");
+    const inputs = Array.from({ length: 16 }, (_, i) => JSON.stringify(i < 8 ? { i } : { i, file: release }));
     const input = writeLines(dir, "in.ndjson", inputs);
-    const shown = await cli(["run", TASKS, "--name", "sleep", "--workers", "2", "--input", input], {
+    const run = runCli(["run", TASKS, "--name", "holdUntil", "--workers", "2", "--input", input], {
       env: { MPMS_PROGRESS_INTERVAL: "100" },
     });
-    expect(shown.code).toBe(0);
-    const plain = shown.stderr.split("\n").filter((l) => /^mpms: \d+\/16 done, /.test(l));
-    expect(plain.length, shown.stderr).toBeGreaterThanOrEqual(2);
-    expect(plain[0]).toMatch(/^mpms: \d+\/16 done, [\d.?]+\/s, ETA [\d:?]+, 0 failed, 2 workers$/);
-    expect(shown.stderr).not.toContain("\r"); // no bar drawing on a pipe
+    const held = (): string[] => run.stderr().match(/^mpms: 8\/16 done, .*\n/gm) ?? [];
+    // the line keeps coming on its interval though nothing changes
+    await waitFor(() => held().length >= 2, 20_000, "two progress lines at 8/16");
+    writeFileSync(release, "");
+    const { code } = await run.exited;
+    expect(code).toBe(0);
+    const stderr = run.stderr();
+    const plain = stderr.split("\n").filter((l) => /^mpms: \d+\/16 done, /.test(l));
+    expect(plain.length, stderr).toBeGreaterThanOrEqual(2);
+    for (const line of plain)
+      expect(line).toMatch(/^mpms: \d+\/16 done, [\d.?]+\/s, ETA [\d:?]+, 0 failed, 2 workers$/);
+    expect(stderr).toMatch(/mpms: 16 lines in .*16 ok, 0 failed/);
+    expect(stderr).not.toContain("\r"); // no bar drawing on a pipe
   });
 
   it("--admin serves the endpoint during the run and prints its URL; a port in use is exit 2", async () => {
     const inputs = Array.from({ length: 20 }, (_, i) => JSON.stringify({ ms: 100, i }));
     const token = "cli-test-token-0123456789";
     const args = ["run", TASKS, "--name", "sleep", "--workers", "2", "--admin", "127.0.0.1:0", "--token", token];
-    const run = runCli(args, { stdin: `${inputs.join("\n")}\n` });
+    // stdin stays open until the endpoint was asked: the run (and its endpoint) cannot end before
+    const run = runCli(args, { stdin: `${inputs.join("\n")}\n`, keepStdin: true });
     const pattern = /mpms: admin endpoint (http:\/\/127\.0\.0\.1:\d+\/) /;
     await waitFor(() => pattern.test(run.stderr()), 20_000, "the admin URL");
     const url = pattern.exec(run.stderr())?.[1] as string;
@@ -249,6 +274,7 @@ describe("progress, admin, the built bin", () => {
     const stats = (await (await fetch(`${url}stats`)).json()) as { pools: Record<string, unknown>; controls: boolean };
     expect(Object.keys(stats.pools)).toEqual(["tasks"]); // named after the module file
     expect(stats.controls).toBe(true); // --token turns the controls on
+    run.child.stdin?.end();
     expect((await run.exited).code).toBe(0);
     expect(outcomes(run.stdout())).toHaveLength(20);
 

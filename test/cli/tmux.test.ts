@@ -1,9 +1,11 @@
 /**
  * The progress bar in a real terminal: the CLI runs in a tmux pane, and the test reads the
- * screen with capture-pane until the bar has rendered and moved, then checks the summary.
+ * screen with capture-pane until the bar has rendered and moved, then checks the summary. The
+ * bar's moves are driven by the test (tasks held until marker files exist), not by timing.
  * Skipped (with a message) when tmux is not installed: apt-get install -y tmux
  */
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../helpers.ts";
@@ -28,10 +30,14 @@ describe.skipIf(!hasTmux)("progress in a terminal (tmux)", () => {
 
   it("draws a live bar that updates (done/total, rate, ETA, failures, workers), then the summary", async () => {
     const dir = tempDir();
+    // Lines 1-50 answer at once, 51-100 are held until `first` exists, 101-200 until `second`:
+    // the bar rests at 50/200, then at 100/200, for as long as the test needs to see it.
+    const first = join(dir, "first");
+    const second = join(dir, "second");
     const input = writeLines(
       dir,
       "in.ndjson",
-      Array.from({ length: 200 }, (_, i) => JSON.stringify({ ms: 25, i })),
+      Array.from({ length: 200 }, (_, i) => JSON.stringify(i < 50 ? { i } : { i, file: i < 100 ? first : second })),
     );
     const output = join(dir, "out.ndjson");
     const command = [
@@ -39,7 +45,7 @@ describe.skipIf(!hasTmux)("progress in a terminal (tmux)", () => {
       "run",
       TASKS,
       "--name",
-      "sleep",
+      "holdUntil",
       "--input",
       input,
       "--output",
@@ -53,21 +59,34 @@ describe.skipIf(!hasTmux)("progress in a terminal (tmux)", () => {
     const screen = (): string => tmux("capture-pane", "-p", "-t", "cli").stdout ?? "";
     const seen = new Set<number>();
     let last = "";
-    await waitFor(
-      () => {
-        last = screen();
-        for (const line of last.split("\n")) {
-          const m = BAR.exec(line);
-          if (m) seen.add(Number(m[1]));
-        }
-        return last.includes("EXIT=");
-      },
-      40_000,
-      "the run to end in the tmux pane",
-    );
+    /** Read the screen until `done` holds for it (or the run ended); the bar counts seen are kept. */
+    const watch = async (done: (screen: string) => boolean, what: string): Promise<void> => {
+      try {
+        await waitFor(
+          () => {
+            last = screen();
+            for (const line of last.split("\n")) {
+              const m = BAR.exec(line);
+              if (m) seen.add(Number(m[1]));
+            }
+            return done(last) || last.includes("EXIT=");
+          },
+          40_000,
+          what,
+        );
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; the screen:\n${last}`);
+      }
+    };
+    await watch(() => seen.has(50), "the bar at 50/200");
+    writeFileSync(first, "");
+    await watch(() => seen.has(100), "the bar at 100/200");
+    writeFileSync(second, "");
+    await watch((s) => s.includes("EXIT="), "the run to end in the tmux pane");
     // the bar was drawn mid-run more than once, with different counts: it updates in place
     const midway = [...seen].filter((n) => n > 0 && n < 200);
     expect(midway.length, `bar states seen: ${[...seen].join(", ")}\n${last}`).toBeGreaterThanOrEqual(2);
+    expect(seen.has(50) && seen.has(100), `bar states seen: ${[...seen].join(", ")}\n${last}`).toBe(true);
     // the final bar stays on screen, then the summary; the bar is redrawn in place, not repeated
     const lines = last.split("\n");
     const bars = lines.filter((l) => BAR.test(l));

@@ -353,7 +353,9 @@ describe("the read loop", () => {
     });
     let ended = false;
     const done = f.run().then(() => (ended = true));
-    await new Promise((r) => setTimeout(r, 20));
+    // 20 turns of a 1 ms timer, like the input's: unheld, the loop would have pulled about 20
+    // lines by then, however fast or slow the machine (a fixed 20 ms gives a slow one few turns)
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 1));
     expect(ended).toBe(false);
     expect(pulled).toBeLessThan(5); // held by the output, not by the window
     f.stop();
