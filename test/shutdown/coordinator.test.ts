@@ -27,9 +27,8 @@ describe("phases", () => {
     s.add("b", hook("b", 120), { phase: "drain" });
     s.add("q", hook("q", 10), { phase: "queues" });
     s.add("log", hook("log", 10), { phase: "final" });
-    const t0 = performance.now();
     const report = await s.run();
-    const ms = performance.now() - t0;
+    // b starts before a ends: the hooks of one phase overlap
     expect(order).toEqual([
       "start a",
       "start b",
@@ -42,7 +41,6 @@ describe("phases", () => {
       "start log",
       "end log",
     ]);
-    expect(ms).toBeLessThan(400); // a and b overlapped (sequential would be >= 270)
     expect(report.ok).toBe(true);
     expect(report.forced).toBe(false);
     expect(report.exitCode).toBe(0);
@@ -128,7 +126,9 @@ describe("phases", () => {
       fakeHost(),
     );
     const budgets: Record<string, number> = {};
+    const startedAt: Record<string, number> = {};
     const record = (signal: AbortSignal, ctx: HookContext): Promise<void> => {
+      startedAt[ctx.name] = performance.now();
       budgets[ctx.name] = ctx.timeLeft();
       return new Promise((resolve) => signal.addEventListener("abort", () => resolve()));
     };
@@ -142,11 +142,13 @@ describe("phases", () => {
     expect(budgets.own).toBeLessThanOrEqual(100);
     expect(budgets.phase).toBeGreaterThan(290);
     expect(budgets.phase).toBeLessThanOrEqual(300);
-    // 1000 - 100 - 300 left for the last one
-    expect(budgets.global).toBeGreaterThan(500);
+    // the last one gets what is left of the deadline (1000 - 100 - 300, less whatever the timers
+    // of the first two overran): its budget ends at t0 + 1000
+    expect((startedAt.global as number) + (budgets.global as number) - t0).toBeGreaterThanOrEqual(999);
+    expect((startedAt.global as number) + (budgets.global as number) - t0).toBeLessThanOrEqual(1_010);
     expect(budgets.global).toBeLessThanOrEqual(610);
     expect(ms).toBeGreaterThanOrEqual(990);
-    expect(ms).toBeLessThan(1_300);
+    expect(ms).toBeLessThan(2_000);
     expect(report.forced).toBe(true);
     expect(report.forcedBy).toBe("deadline");
     expect(report.phases.map((p) => p.status)).toEqual(["timeout", "timeout", "timeout", "skipped", "skipped"]);
@@ -166,7 +168,7 @@ describe("phases", () => {
     const report = await s.run();
     expect(storageRan).toBe(false);
     expect(report.forcedBy).toBe("deadline");
-    expect(report.ms).toBeLessThan(500);
+    expect(report.ms).toBeLessThan(1_200);
     expect(report.phases.find((p) => p.name === "storage")?.hooks).toEqual([
       { name: "db", phase: "storage", status: "skipped", ms: 0 },
     ]);
@@ -243,14 +245,14 @@ describe("runs and signals", () => {
     );
     s.listen();
     host.send("SIGINT");
-    await sleep(10);
     host.send("SIGINT"); // within the debounce: the same Ctrl+C reaching us twice
+    expect(out.some((l) => l.includes("SIGINT ignored (within 100 ms"))).toBe(true);
     await sleep(150);
     expect(s.state).toBe("running");
     const t0 = performance.now();
     host.send("SIGINT");
     const report = await s.run();
-    expect(performance.now() - t0).toBeLessThan(50);
+    expect(performance.now() - t0).toBeLessThan(1_000); // the hook would wait for the 30 s deadline
     expect(report.forced).toBe(true);
     expect(report.forcedBy).toBe("signal");
     expect(report.exitCode).toBe(7);
@@ -271,19 +273,24 @@ describe("runs and signals", () => {
     const s = new Shutdown({ ...quiet, delay: 5_000 }, host);
     s.listen();
     host.send("SIGTERM");
-    await sleep(120);
+    await sleep(120); // past the debounce
+    expect(s.state).toBe("delaying");
     host.send("SIGTERM");
     const report = await s.run();
     expect(report.forcedBy).toBe("signal");
-    expect(report.ms).toBeLessThan(300);
+    expect(report.ms).toBeLessThan(2_000); // the delay alone is 5 s
 
     const host2 = fakeHost();
     const s2 = new Shutdown({ ...quiet, forceOnSecondSignal: false }, host2);
-    s2.add("short", () => sleep(250), { phase: "drain" });
+    let secondSent!: () => void;
+    const second = new Promise<void>((resolve) => (secondSent = resolve));
+    s2.add("until-second", () => second, { phase: "drain" }); // still running when the signal comes
     s2.listen();
     host2.send("SIGTERM");
-    await sleep(120);
+    await sleep(120); // past the debounce
+    expect(s2.state).toBe("running");
     host2.send("SIGTERM");
+    secondSent();
     const r2 = await s2.run();
     expect(r2.forced).toBe(false);
     expect(r2.ok).toBe(true);
@@ -292,11 +299,15 @@ describe("runs and signals", () => {
   it("a signal during a manual run is the first signal, not a force", async () => {
     const host = fakeHost();
     const s = new Shutdown(quiet, host);
-    s.add("h", () => sleep(200));
+    let signalSent!: () => void;
+    const sent = new Promise<void>((resolve) => (signalSent = resolve));
+    s.add("h", () => sent); // still running when the signal comes
     s.listen();
     const run = s.run("admin");
-    await sleep(120);
+    await sleep(120); // past the debounce, had the run counted as a first signal
+    expect(s.state).toBe("running");
     host.send("SIGTERM");
+    signalSent();
     const report = await run;
     expect(report.forced).toBe(false);
     expect(report.reason).toBe("admin");

@@ -134,9 +134,16 @@ describe("add(pool)", () => {
 
   it("21: at the deadline the rest settle as cancelled and the hook reports how many", async () => {
     const pool = make<number, number>({ module: fixture("tasks.ts"), workers: 1 });
-    const s = new Shutdown({ ...quiet, timeout: 500 }, fakeHost());
+    const s = new Shutdown({ ...quiet, timeout: 2_000 }, fakeHost());
+    const destroyCalls: number[] = [];
+    const destroy = pool.destroy.bind(pool);
+    pool.destroy = () => {
+      destroyCalls.push(performance.now());
+      return destroy();
+    };
     s.add(pool);
-    const settled = Promise.allSettled([1, 2, 3].map(() => pool.submit(300, { name: "sleep" })));
+    // close() gets 2000 - 2000/5 = 1600 ms: the 300 ms task finishes, the 5 s ones cannot
+    const settled = Promise.allSettled([300, 5_000, 5_000].map((ms) => pool.submit(ms, { name: "sleep" })));
     await pool.start();
     const t0 = performance.now();
     const report = await s.run();
@@ -146,9 +153,24 @@ describe("add(pool)", () => {
     for (const o of outcomes.slice(1)) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(PoolClosedError);
     const hook = report.phases[1]?.hooks[0];
     expect(hook?.status).toBe("timeout");
-    expect(String(hook?.error)).toMatch(/^TimeoutError: close\(\) reached its 400 ms; 2 tasks cancelled$/);
-    expect(report.running).toEqual([]);
-    expect(ms).toBeLessThan(500);
+    if (hook?.error !== undefined) {
+      // normally destroy() fits in the 400 ms kept back and the hook names the cancelled tasks
+      const m = /^TimeoutError: close\(\) reached its (\d+) ms; 2 tasks cancelled$/.exec(String(hook.error));
+      expect(m, String(hook.error)).not.toBeNull();
+      expect(Number(m?.[1])).toBeGreaterThan(1_500);
+      expect(Number(m?.[1])).toBeLessThanOrEqual(1_600);
+      expect(report.running).toEqual([]);
+    } else {
+      // on a loaded machine destroy() may overrun its reserve: the hook is cut at the deadline
+      console.log(`destroy() overran its reserve: hook cut after ${hook?.ms.toFixed(0)} ms`);
+      expect(report.running).toEqual(["workers/pool"]);
+      await pool.destroy(); // the one destroy() under way
+    }
+    // close() waited its budget, then destroyed the pool itself, before the hook ended (or was cut)
+    expect(ms).toBeGreaterThanOrEqual(1_500);
+    expect((destroyCalls[0] as number) - t0).toBeGreaterThanOrEqual(1_500);
+    expect((destroyCalls[0] as number) - t0).toBeLessThan(hook?.ms as number);
+    expect(ms).toBeLessThan(3_000); // the deadline plus a loaded machine's lag; the tasks take 5 s
     const stats = pool.stats();
     expect([stats.completed, stats.cancelled, stats.workers.length]).toEqual([1, 2, 0]);
   });

@@ -32,6 +32,8 @@ export interface Exit {
   signal: string | null;
   /** performance.now() when the exit was seen. */
   at: number;
+  /** Date.now() when the exit was seen: comparable with wall-clock times a fixture prints. */
+  wall: number;
 }
 
 export class Fixture {
@@ -61,7 +63,7 @@ export class Fixture {
       });
     }
     this.exited = new Promise((resolve) => {
-      this.proc.on("exit", (code, signal) => resolve({ code, signal, at: performance.now() }));
+      this.proc.on("exit", (code, signal) => resolve({ code, signal, at: performance.now(), wall: Date.now() }));
     });
   }
 
