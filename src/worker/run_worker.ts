@@ -38,37 +38,32 @@ type Hook = (ctx: WorkerContext) => unknown;
  * A running task's context. The AbortController is made only when the task reads `signal`: most
  * tasks never do, and one per task is measurable on the hot path.
  */
-class RunningTask {
-  private controller: AbortController | undefined;
-  private aborted = false;
-  private reason: unknown;
-  /** What the task function sees: `signal` is an own getter, so `{ ...ctx }` keeps it. */
-  readonly ctx: TaskContext;
+class RunningTask implements TaskContext {
+  // Private fields: what the task function sees of its ctx is taskId, workerId and signal only.
+  // `signal` is a prototype getter, so `{ ...ctx }` has no `signal` (an own getter per task, by
+  // object literal or defineProperty, costs 0.2–0.8 µs per task on Node).
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
 
-  constructor(taskId: number, workerId: number) {
-    const task = this;
-    this.ctx = {
-      taskId,
-      workerId,
-      get signal(): AbortSignal {
-        return task.signal();
-      },
-    };
-  }
+  constructor(
+    readonly taskId: number,
+    readonly workerId: number,
+  ) {}
 
-  private signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort(this.reason);
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
     }
-    return this.controller.signal;
+    return this.#controller.signal;
   }
 
   abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.controller?.abort(reason);
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
   }
 }
 
@@ -162,7 +157,7 @@ class WorkerRunner {
             : `the task module has no exported function ${JSON.stringify(task.name)}`,
         );
       }
-      result = (fn as TaskFn)(task.input, running.ctx);
+      result = (fn as TaskFn)(task.input, running);
     } catch (err) {
       this.settle(task.id, false, err);
       return;
