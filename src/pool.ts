@@ -74,7 +74,20 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     this.#engine = new PoolEngine(resolved, (type, detail) => this.#emit(type, detail));
   }
 
+  /** Event types that ever had a listener: the others are not built (a "drain" per task otherwise). */
+  readonly #heard = new Set<string>();
+
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: AddEventListenerOptions | boolean,
+  ): void {
+    if (listener) this.#heard.add(type);
+    super.addEventListener(type, listener, options);
+  }
+
   #emit(type: string, detail: unknown): void {
+    if (!this.#heard.has(type)) return;
     const event = new Event(type) as Event & { detail: unknown };
     Object.defineProperty(event, "detail", { value: detail, enumerable: true });
     this.dispatchEvent(event);
