@@ -15,8 +15,24 @@ export interface WorkerExit {
 /** What the core asks an adapter to spawn. */
 export interface SpawnRequest {
   workerId: number;
-  /** Called with each batch the worker sends, in order, never after `onExit`. */
-  onMessages(batch: FromWorker[]): void;
+  /**
+   * Called with each batch the worker sends, in order, never after `onExit`. The pool validates
+   * every batch (the channel is hostile input: task code can write to it), so an adapter passes
+   * on whatever its channel decoded.
+   */
+  onMessages(batch: FromWorker[] | unknown): void;
+  /**
+   * The channel carried something that is not an mpms message where one was due: a frame that
+   * does not decode, a batch of the wrong shape. The pool kills the worker (reason "channel"),
+   * fails its running tasks with WorkerCrashedError {reason: "channel"}, re-queues the unstarted
+   * ones. `received` is a short, truncated description of what arrived.
+   */
+  onChannelError(received: string): void;
+  /**
+   * A message that is not mpms's arrived on a shared channel (e.g. a task's own
+   * `process.send("ready")`): ignored, only counted and reported (`channel` event).
+   */
+  onForeignMessage(received: string): void;
   /** Called exactly once, after every message the worker sent has been delivered. */
   onExit(exit: WorkerExit): void;
 }

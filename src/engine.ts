@@ -4,6 +4,7 @@
  * {@link Supervisor}. Nothing here touches a runtime API: workers come from the adapter.
  */
 import { type Adapter, loadAdapter, type WorkerExit } from "./adapter.ts";
+import { checkBatch } from "./channel.ts";
 import { Counters, type SettleKind } from "./counters.ts";
 import { type Deadline, Deadlines } from "./deadlines.ts";
 import { DispatchWindow } from "./dispatch_window.ts";
@@ -362,7 +363,14 @@ export class PoolEngine implements SupervisorHost {
 
   // ---------------------------------------------------------------- workers
 
-  onMessages(slot: WorkerSlot, batch: FromWorker[]): void {
+  onMessages(slot: WorkerSlot, received: unknown): void {
+    if (slot.exitSeen || slot.channelBroken) return;
+    const problem = checkBatch(received, (id) => slot.outstanding.has(id) || slot.late.has(id));
+    if (problem !== null) {
+      this.onChannelError(slot, problem);
+      return;
+    }
+    const batch = received as FromWorker[];
     slot.lastSeen = now();
     for (const msg of batch) {
       switch (msg.t) {
@@ -371,7 +379,10 @@ export class PoolEngine implements SupervisorHost {
           // A graceful die first: the worker starts nothing after it, so no task gets promoted.
           if (msg.t === "err" && msg.die) this.workers.gracefulDie(slot);
           const task = slot.outstanding.get(msg.id);
-          if (!task) break; // settled already (timeout, abort): exactly once
+          if (!task) {
+            slot.late.delete(msg.id); // settled already (timeout, abort): exactly once
+            break;
+          }
           if (msg.t === "ok") this.settle(task, true, msg.value, "completed");
           else if (task.abortSent === "abort") this.settle(task, false, task.signal?.reason, "cancelled");
           else if (task.abortSent === "timeout") {
@@ -403,6 +414,21 @@ export class PoolEngine implements SupervisorHost {
       }
     }
     this.pump();
+  }
+
+  /** The channel carried something that is not a protocol batch: the worker is killed. */
+  onChannelError(slot: WorkerSlot, received: string): void {
+    if (slot.exitSeen || slot.channelBroken) return;
+    slot.channelBroken = true;
+    this.workers.channelErrors++;
+    this.emit("channel", { workerId: slot.id, kind: "invalid", received });
+    this.workers.kill(slot, "channel");
+  }
+
+  /** A task's own message on a channel mpms shares with it: ignored, counted, reported. */
+  onForeignMessage(slot: WorkerSlot, received: string): void {
+    this.workers.foreignMessages++;
+    this.emit("channel", { workerId: slot.id, kind: "foreign", received });
   }
 
   private onReady(slot: WorkerSlot): void {

@@ -18,6 +18,7 @@ export type RetireReason =
   | "timeout"
   | "abort"
   | "heartbeat"
+  | "channel"
   | "crash"
   | "start"
   | "recycle"
@@ -44,6 +45,15 @@ export interface WorkerExitDetail {
 export interface WorkerRetireDetail {
   workerId: number;
   reason: RetireReason;
+}
+
+/** Something on a worker's channel that is not an mpms message (`channel` event). */
+export interface ChannelDetail {
+  workerId: number;
+  /** "foreign": ignored (a task's own message on a shared channel); "invalid": the worker was killed. */
+  kind: "foreign" | "invalid";
+  /** What arrived, truncated. */
+  received: string;
 }
 
 export interface BackoffDetail {

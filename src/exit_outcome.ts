@@ -35,7 +35,14 @@ export function runningTaskOutcome(slot: WorkerSlot, exit: WorkerExit): { error:
     workerId: slot.id,
     code: exit.code,
     signal: exit.signal,
-    reason: reason === "heartbeat" ? "unresponsive" : exit.error !== undefined ? "error" : "exit",
+    reason:
+      reason === "heartbeat"
+        ? "unresponsive"
+        : reason === "channel"
+          ? "channel"
+          : exit.error !== undefined
+            ? "error"
+            : "exit",
     cause: exit.error,
   });
   return { error, kind: "crashed" };

@@ -8,7 +8,7 @@ import type { WireError } from "./wire_error.ts";
  * Bumped on every protocol change. A worker built from another version (a stale dist/ next to
  * the sources) refuses to start instead of misbehaving.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Settings a worker receives in its first message. */
 export interface WorkerConfig {
@@ -29,13 +29,21 @@ export type ToWorker =
   | { t: "init"; config: WorkerConfig }
   /** Run a task; `name` null means the default export. */
   | { t: "run"; id: number; name: string | null; input: unknown }
-  /** Abort a task: drop it if not started, abort its `ctx.signal` if running. */
-  | { t: "abort"; id: number; reason: WireError }
+  /**
+   * Abort a task: drop it if not started (unless `ifStarted`: a timeout only concerns a task
+   * that runs), abort its `ctx.signal` if running.
+   */
+  | { t: "abort"; id: number; reason: WireError; ifStarted?: boolean }
   /**
    * Planned stop: finish running tasks (and, unless `handBack`, the unstarted ones too; with
    * `handBack` those are returned), run `finalize`, exit.
    */
-  | { t: "stop"; handBack: boolean };
+  | { t: "stop"; handBack: boolean }
+  /**
+   * Work stealing: hand back every task received and not started yet (answered with
+   * `returned`, possibly empty). The worker keeps running and takes new tasks.
+   */
+  | { t: "returnUnstarted" };
 
 /** Worker → parent. */
 export type FromWorker =
@@ -44,6 +52,17 @@ export type FromWorker =
   /** The module failed to load, or `init` threw. */
   | { t: "initError"; error: WireError }
   | { t: "ok"; id: number; value: unknown }
+  /**
+   * These tasks started (the pool's only source of truth for starts). Left out for a task that
+   * settled before the batch was sent: its `ok`/`err` says it started.
+   */
+  | { t: "started"; ids: number[] }
+  /**
+   * Task code called exit (`process.exit`, `Deno.exit`) with `code`: from the body of task `id`
+   * (which then ends with the worker), or from elsewhere (a timer left behind), in which case the
+   * worker finishes its running tasks first, hands back the unstarted ones, and exits.
+   */
+  | { t: "exiting"; code: number; id?: number }
   /** The task failed; `die` means it threw a graceful-die error and the worker is retiring. */
   | { t: "err"; id: number; error: WireError; die?: boolean }
   /** Tasks handed back without being started (on stop or graceful die). */

@@ -7,7 +7,7 @@ import type { Adapter, WorkerExit } from "./adapter.ts";
 import { PoolUnavailableError, WorkerStartError } from "./errors.ts";
 import type { BackoffDetail, RetireReason } from "./events.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./protocol.ts";
+import { PROTOCOL_VERSION, type ToWorker } from "./protocol.ts";
 import { RestartPolicy } from "./restart_policy.ts";
 import type { PoolState } from "./stats.ts";
 import { WorkerSlot } from "./worker_slot.ts";
@@ -15,7 +15,7 @@ import { WorkerSlot } from "./worker_slot.ts";
 const now = (): number => performance.now();
 
 /** Exits that count toward the restart intensity and back-off. */
-const FAILURES = new Set<RetireReason>(["crash", "start", "heartbeat"]);
+const FAILURES = new Set<RetireReason>(["crash", "start", "heartbeat", "channel"]);
 
 /** What the supervisor needs from the engine. */
 export interface SupervisorHost {
@@ -23,7 +23,11 @@ export interface SupervisorHost {
   readonly queuedCount: number;
   emit(type: string, detail: unknown): void;
   send(slot: WorkerSlot, msg: ToWorker): void;
-  onMessages(slot: WorkerSlot, batch: FromWorker[]): void;
+  onMessages(slot: WorkerSlot, batch: unknown): void;
+  /** The worker's channel carried something that is not a protocol batch. */
+  onChannelError(slot: WorkerSlot, received: string): void;
+  /** A message that is not mpms's arrived on a shared channel (ignored). */
+  onForeignMessage(slot: WorkerSlot, received: string): void;
   onExit(slot: WorkerSlot, exit: WorkerExit): void;
   /** The pool can no longer run tasks. */
   fail(error: Error): void;
@@ -35,6 +39,10 @@ export class Supervisor {
   size: number;
   workersStarted = 0;
   zombies = 0;
+  /** Workers killed because their channel carried something that is not a protocol batch. */
+  channelErrors = 0;
+  /** Messages on a shared channel that were not mpms's (ignored). */
+  foreignMessages = 0;
   readonly retirements: Partial<Record<RetireReason, number>> = {};
   readonly restart: RestartPolicy;
   private nextWorkerId = 0;
@@ -107,6 +115,8 @@ export class Supervisor {
       slot.handle = (this.adapter as Adapter).spawn({
         workerId: slot.id,
         onMessages: (batch) => this.host.onMessages(slot, batch),
+        onChannelError: (received) => this.host.onChannelError(slot, received),
+        onForeignMessage: (received) => this.host.onForeignMessage(slot, received),
         onExit: (exit) => this.host.onExit(slot, exit),
       });
     } catch (error) {

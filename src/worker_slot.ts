@@ -10,6 +10,13 @@ export class WorkerSlot {
   handle!: WorkerHandle;
   /** Tasks sent and not settled, in send order: the first `concurrency` are running. */
   readonly outstanding = new Map<number, Task>();
+  /**
+   * Tasks this worker was sent that the pool settled without its word (timeout, abort, destroy):
+   * the worker may still answer for them once, and that is not a channel error.
+   */
+  readonly late = new Set<number>();
+  /** The channel carried garbage: nothing more from it is read. */
+  channelBroken = false;
   outbox: ToWorker[] = [];
   flushQueued = false;
   tasksDone = 0;

@@ -175,6 +175,8 @@ export function faultAdapter(inner: Adapter, faults: Faults): FaultAdapter {
       const innerHandle = inner.spawn({
         workerId,
         onMessages,
+        onChannelError: (received) => request.onChannelError(received),
+        onForeignMessage: (received) => request.onForeignMessage(received),
         onExit: (info) => {
           if (killedHere && faults.syncExitOnKill) return; // already reported from kill()
           exit(info);
