@@ -71,6 +71,12 @@ describe("parseArgs", () => {
       ":9000",
       "--token",
       "t".repeat(20),
+      "--max-line-bytes",
+      "1M",
+      "--restart-intensity",
+      "Infinity",
+      "--heartbeat",
+      "30s",
     );
     expect(o).toEqual({
       module: "task.js",
@@ -91,6 +97,10 @@ describe("parseArgs", () => {
       maxMemoryMb: 1024,
       admin: { hostname: "127.0.0.1", port: 9000 },
       token: "t".repeat(20),
+      tokenFile: undefined,
+      maxLineBytes: 1024 * 1024,
+      restartIntensity: Number.POSITIVE_INFINITY,
+      heartbeat: 30_000,
     });
   });
 
