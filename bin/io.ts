@@ -1,20 +1,36 @@
 /**
  * The CLI host for Deno, Bun and Node (see src/cli/host.ts): node:fs and node:process, which all
  * three provide. Output files are written synchronously, so an outcome handed to the file is in
- * the OS even if the process is forced to exit right after.
+ * the OS even if the process is forced to exit right after; flush() fsyncs them.
  */
-import { closeSync, createReadStream, existsSync, fstatSync, openSync, readSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readSync,
+  type Stats,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { processHost } from "../runtimes/signals.ts";
-import type { CliHost, InputSource, OutputSink, TextStream } from "../src/cli/host.ts";
+import type { CliHost, FileIdentity, InputSource, OutputSink, TextStream } from "../src/cli/host.ts";
 import { startAdmin } from "./admin.ts";
 
 function textStream(stream: NodeJS.WriteStream): TextStream {
   return {
     write(text: string) {
-      stream.write(text);
+      try {
+        stream.write(text);
+      } catch {
+        // a closed stderr: nothing can be reported any more
+      }
     },
     get isTTY() {
       return stream.isTTY === true;
@@ -61,36 +77,87 @@ function lacksFinalNewline(path: string): boolean {
   }
 }
 
+/** fsync `fd` if it is a regular file (a pipe or a terminal has nothing to sync). */
+function syncIfFile(fd: number): void {
+  if (fstatSync(fd).isFile()) fsyncSync(fd);
+}
+
 function fileSink(path: string, append: boolean): OutputSink {
   const needsNewline = append && lacksFinalNewline(path);
   const fd = openSync(path, append ? "a" : "w");
+  const encoder = new TextEncoder();
+  // a write that fails (ENOSPC, EIO) throws: the writer stops the run
   const write = (text: string): void => {
-    const bytes = new TextEncoder().encode(text);
+    const bytes = encoder.encode(text);
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
   };
   // the cut-off last line of a killed run stays on its own line (resume ignores it)
   if (needsNewline) write("\n");
-  return { write, writeSync: write, flush: () => Promise.resolve() };
+  return {
+    write,
+    writeSync: write,
+    flush: async () => syncIfFile(fd),
+  };
 }
 
-function stdoutSink(): OutputSink {
+function stdoutSink(onError: (error: unknown) => void): OutputSink {
   const out = process.stdout;
+  let failure: unknown;
+  /** Writers waiting for "drain": woken by the failure too, which onError reports. */
+  const waiting = new Set<() => void>();
   out.on("error", (error: NodeJS.ErrnoException) => {
-    // the reader went away (EPIPE: `| head`): nothing more can be delivered
-    process.stderr.write(`mpms: cannot write to stdout: ${error.code ?? error.message}\n`);
-    processHost.exit(1);
+    // EPIPE: the reader went away (`| head`). The run stops, closes the pool and reports.
+    if (failure !== undefined) return;
+    failure = error;
+    for (const wake of waiting) wake();
+    waiting.clear();
+    onError(error);
   });
   return {
     write(text: string) {
+      if (failure !== undefined) throw failure;
       if (out.write(text)) return;
-      return new Promise<void>((resolve) => out.once("drain", () => resolve()));
+      return new Promise<void>((resolve) => {
+        const wake = (): void => {
+          waiting.delete(wake);
+          out.off("drain", wake);
+          resolve();
+        };
+        waiting.add(wake);
+        out.once("drain", wake);
+      });
     },
     writeSync(text: string) {
-      out.write(text);
+      if (failure === undefined) out.write(text);
     },
-    flush: () => processHost.flush(),
+    async flush() {
+      await processHost.flush();
+      if (failure !== undefined) throw failure;
+      // `> results.ndjson`: the outcomes are on the disk before the exit says so
+      try {
+        syncIfFile(1);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // no fd 1 to stat or sync on this runtime: nothing more can be done for stdout
+        if (code !== "EBADF" && code !== "EINVAL" && code !== "ENOTSUP") throw error;
+      }
+    },
   };
+}
+
+function identityOf(stats: Stats): FileIdentity {
+  return stats.isFile() ? `${stats.dev}:${stats.ino}` : undefined;
+}
+
+function fileIdentity(target: string): FileIdentity {
+  try {
+    if (target === "stdin") return identityOf(fstatSync(0));
+    if (target === "stdout") return identityOf(fstatSync(1));
+    return identityOf(statSync(target));
+  } catch {
+    return undefined;
+  }
 }
 
 function isFile(path: string): boolean {
@@ -105,6 +172,8 @@ function isFile(path: string): boolean {
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]+:/;
 
 export function cliHost(): CliHost {
+  // a closed stderr (`2>&-`, a gone reader) must not end the run with an unhandled "error"
+  process.stderr.on("error", () => {});
   return {
     stdout: textStream(process.stdout),
     stderr: textStream(process.stderr),
@@ -121,8 +190,17 @@ export function cliHost(): CliHost {
       return readable(path);
     },
     isFile,
-    openOutput(path, append) {
-      return path === null ? stdoutSink() : fileSink(path, append);
+    fileIdentity,
+    readTextFile: (path) => readFileSync(path, "utf8"),
+    unsetEnv(name) {
+      try {
+        delete process.env[name];
+      } catch {
+        // Deno without --allow-env: the variable could not be read either
+      }
+    },
+    openOutput(path, append, onError) {
+      return path === null ? stdoutSink(onError) : fileSink(path, append);
     },
     startAdmin,
     async exit(code) {

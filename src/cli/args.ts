@@ -2,6 +2,7 @@
  * Command-line parsing for `mpms`: flags to a checked {@link RunOptions}. Every mistake is a
  * {@link UsageError} with one line that names the flag and the value (exit code 2).
  */
+import { DEFAULT_MAX_LINE_BYTES } from "./lines.ts";
 
 /** A bad command line: the message is shown with the usage, and the exit code is 2. */
 export class UsageError extends Error {
@@ -32,7 +33,16 @@ export interface RunOptions {
   quiet: boolean;
   retries: number;
   admin: AdminAddress | null;
+  /** The admin token: --token, else --token-file's content, else MPMS_ADMIN_TOKEN. */
   token: string | undefined;
+  /** --token-file: read by runCommand into `token`. */
+  tokenFile: string | undefined;
+  /** Input lines longer than this many bytes become an error outcome (default 64 MiB). */
+  maxLineBytes: number;
+  /** Pool `restart.intensity`; undefined: the CLI's crash-loop rule (see docs/cli.md). */
+  restartIntensity: number | undefined;
+  /** Heartbeat timeout (ms); false: --no-heartbeat; undefined: the pool's default. */
+  heartbeat: number | false | undefined;
   workers: number | undefined;
   concurrency: number | undefined;
   adapter: string | undefined;
@@ -49,7 +59,7 @@ export interface RunOptions {
 
 export type Command = { kind: "help" } | { kind: "run"; options: RunOptions };
 
-type Kind = "string" | "int" | "count" | "duration" | "memory" | "flag" | "admin";
+type Kind = "string" | "int" | "count" | "duration" | "memory" | "flag" | "admin" | "intensity" | "bytes" | "off";
 
 interface FlagSpec {
   key: keyof RunOptions;
@@ -69,6 +79,11 @@ const FLAGS: Record<string, FlagSpec> = {
   "--retries": { key: "retries", kind: "count" },
   "--admin": { key: "admin", kind: "admin" },
   "--token": { key: "token", kind: "string" },
+  "--token-file": { key: "tokenFile", kind: "string" },
+  "--max-line-bytes": { key: "maxLineBytes", kind: "bytes" },
+  "--restart-intensity": { key: "restartIntensity", kind: "intensity" },
+  "--heartbeat": { key: "heartbeat", kind: "duration" },
+  "--no-heartbeat": { key: "heartbeat", kind: "off" },
   "--workers": { key: "workers", kind: "int", min: 1, max: 1024 },
   "--concurrency": { key: "concurrency", kind: "int", min: 1, max: 10_000 },
   "--adapter": { key: "adapter", kind: "string" },
@@ -90,6 +105,9 @@ export const FLAG_OF_OPTION: Record<string, string> = {
   maxAgeHard: "--max-age-hard",
   maxMemoryMb: "--max-memory",
   token: "--token",
+  "restart.intensity": "--restart-intensity",
+  "heartbeat.timeout": "--heartbeat",
+  "heartbeat.interval": "--heartbeat",
 };
 
 const MAX_MS = 2 ** 31 - 1;
@@ -129,6 +147,30 @@ export function parseMemory(flag: string, raw: string): number {
   return mib;
 }
 
+/** "1048576", "512K", "64M", "1G" (powers of 1024) → bytes, a whole number >= 1. */
+export function parseBytes(flag: string, raw: string): number {
+  const m = /^(\d+)\s*(k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(raw.trim());
+  const unit = m?.[2]?.[0]?.toLowerCase();
+  const scale = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
+  const bytes = m ? Number(m[1]) * scale : Number.NaN;
+  if (!(Number.isSafeInteger(bytes) && bytes >= 1)) {
+    throw new UsageError(
+      `${flag} must be a whole number of bytes >= 1, or with a unit (65536, 512K, 64M, 1G), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return bytes;
+}
+
+/** "0", "10", "Infinity" → the pool's `restart.intensity`. */
+export function parseIntensity(flag: string, raw: string): number {
+  if (/^(infinity|inf)$/i.test(raw.trim())) return Number.POSITIVE_INFINITY;
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw new UsageError(`${flag} must be an integer >= 0 or Infinity, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
 /** What `--admin`'s optional value looks like: HOST:PORT, :PORT, PORT or [IPv6]:PORT. */
 const ADMIN_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):\d+$|^\d+$/;
 
@@ -156,6 +198,10 @@ function defaults(): Omit<RunOptions, "module"> {
     retries: 0,
     admin: null,
     token: undefined,
+    tokenFile: undefined,
+    maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+    restartIntensity: undefined,
+    heartbeat: undefined,
     workers: undefined,
     concurrency: undefined,
     adapter: undefined,
@@ -182,6 +228,10 @@ function value(flag: string, spec: FlagSpec, raw: string): unknown {
       return parseMemory(flag, raw);
     case "admin":
       return parseAdmin(raw);
+    case "bytes":
+      return parseBytes(flag, raw);
+    case "intensity":
+      return parseIntensity(flag, raw);
     default:
       throw new UsageError(`${flag} takes no value, got ${JSON.stringify(raw)}`);
   }
@@ -227,9 +277,9 @@ export function parseArgs(
     if (seen.has(flag)) throw new UsageError(`${flag} is given twice`);
     seen.add(flag);
     let raw: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
-    if (spec.kind === "flag") {
+    if (spec.kind === "flag" || spec.kind === "off") {
       if (raw !== undefined) throw new UsageError(`${flag} takes no value, got ${JSON.stringify(raw)}`);
-      (options as Record<string, unknown>)[spec.key] = true;
+      (options as Record<string, unknown>)[spec.key] = spec.kind === "flag";
       continue;
     }
     if (spec.kind === "admin" && raw === undefined) {
@@ -258,10 +308,16 @@ export function parseArgs(
   if (options.resume && options.output === null) {
     throw new UsageError("--resume needs --output FILE (the outcomes already written there are skipped)");
   }
-  if (seen.has("--token") && options.admin === null) {
-    throw new UsageError("--token is only used with --admin");
+  if (seen.has("--heartbeat") && seen.has("--no-heartbeat")) {
+    throw new UsageError("--heartbeat and --no-heartbeat exclude each other");
   }
-  if (options.token === undefined) {
+  if (seen.has("--token") && seen.has("--token-file")) {
+    throw new UsageError("--token and --token-file exclude each other (prefer --token-file)");
+  }
+  for (const flag of ["--token", "--token-file"]) {
+    if (seen.has(flag) && options.admin === null) throw new UsageError(`${flag} is only used with --admin`);
+  }
+  if (options.token === undefined && options.tokenFile === undefined) {
     const token = env("MPMS_ADMIN_TOKEN");
     if (token !== undefined && token !== "") options.token = token;
   }

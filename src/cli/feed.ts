@@ -13,8 +13,8 @@ import {
 } from "../errors.ts";
 import type { Pool } from "../pool.ts";
 import type { InputSource } from "./host.ts";
-import { readLines } from "./lines.ts";
-import { badInputLine, errorFields, failedLine, okLine } from "./outcome_line.ts";
+import { DEFAULT_MAX_LINE_BYTES, readLines } from "./lines.ts";
+import { badInputLine, errorFields, failedLine, okLine, tooLongLine } from "./outcome_line.ts";
 import type { LineSet } from "./resume.ts";
 import type { Tally } from "./tally.ts";
 import type { Window } from "./window.ts";
@@ -39,6 +39,8 @@ export interface FeedOptions {
   answered: LineSet | undefined;
   name: string | undefined;
   retries: number;
+  /** Input lines longer than this many bytes get an error outcome (default 64 MiB). */
+  maxLineBytes?: number;
   /** The pool can no longer run tasks (crash loop): reading stops, the run fails. */
   onPoolFailed(error: unknown): void;
 }
@@ -52,8 +54,11 @@ export class Feeder {
   #issued = 0;
   #readError: unknown;
 
+  readonly #maxLineBytes: number;
+
   constructor(options: FeedOptions) {
     this.#o = options;
+    this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
 
   /** Lines taken from the input in this run (tasks and lines that are not JSON). */
@@ -102,14 +107,14 @@ export class Feeder {
   /** Read and submit until the input ends or stop() is called. */
   async run(): Promise<void> {
     const { window, writer, tally, answered } = this.#o;
-    const lines = readLines(this.#o.source.chunks)[Symbol.asyncIterator]();
+    const lines = readLines(this.#o.source.chunks, this.#maxLineBytes)[Symbol.asyncIterator]();
     try {
       while (!this.#stopped) {
         const pending = lines.next();
         pending.catch(() => {}); // a read cut by stop() may reject after we stopped waiting
         const next = await this.#unlessStopped(pending);
         if (next === undefined || next.done || this.#stopped) break;
-        const { line, text } = next.value;
+        const { line, text, tooLong } = next.value;
         if (answered?.has(line)) {
           tally.skipped++;
           continue;
@@ -121,6 +126,12 @@ export class Feeder {
           break;
         }
         const seq = this.#issued++;
+        if (tooLong !== undefined) {
+          tally.invalid++;
+          tally.tooLong++;
+          writer.put(seq, tooLongLine(line, tooLong, this.#maxLineBytes));
+          continue;
+        }
         let input: unknown;
         try {
           input = JSON.parse(text);

@@ -6,15 +6,25 @@
 import type { Pool } from "../pool.ts";
 import type { Shutdown } from "../shutdown.ts";
 
-/** Where outcome lines go. Writes are taken at once (a file is written synchronously). */
+/**
+ * Where outcome lines go. Writes are taken at once (a file is written synchronously). A write
+ * that fails throws (a file) or rejects (stdout); a failure found later (stdout's "error") goes
+ * to the `onError` given to {@link CliHost.openOutput}.
+ */
 export interface OutputSink {
   /** Write `text`; resolves when the sink can take more (stdout backpressure). */
   write(text: string): void | Promise<void>;
   /** Write `text` now, even while exiting (best effort for a pipe). */
   writeSync(text: string): void;
-  /** Resolves once everything written has been handed to the OS. */
+  /**
+   * Resolves once everything written has been handed to the OS and, for a file (also stdout
+   * redirected to a file), is on the disk (fsync). Rejects when that fails.
+   */
   flush(): Promise<void>;
 }
+
+/** Which file a path or a standard stream is: "dev:ino" of a regular file, else undefined. */
+export type FileIdentity = string | undefined;
 
 /** A terminal or a pipe/file for progress and messages. */
 export interface TextStream {
@@ -60,8 +70,21 @@ export interface CliHost {
   openInput(path: string | null): InputSource | null;
   /** True if `path` exists and is a regular file. */
   isFile(path: string): boolean;
-  /** `path` null writes to stdout. With `append`, a file that lacks a final newline gets one first. */
-  openOutput(path: string | null, append: boolean): OutputSink;
+  /**
+   * The identity of a regular file: `path` (following symlinks), or "stdin" / "stdout" (what
+   * they are open on). Undefined for anything else or a missing file. Two names of one file (a
+   * hard link, a symlink) have the same identity.
+   */
+  fileIdentity(target: string | "stdin" | "stdout"): FileIdentity;
+  /** The text of a small file (such as --token-file). Throws with the OS's error. */
+  readTextFile(path: string): string;
+  /** Remove a variable from this process's environment (so workers do not inherit it). */
+  unsetEnv(name: string): void;
+  /**
+   * `path` null writes to stdout. With `append`, a file that lacks a final newline gets one
+   * first. `onError` hears of a write failure found after the write call returned (stdout).
+   */
+  openOutput(path: string | null, append: boolean, onError: (error: unknown) => void): OutputSink;
   /** Serve the admin endpoint for `pool`. */
   startAdmin(request: AdminRequest): Promise<AdminHandle>;
   /** Flush stdout and stderr (bounded), then end the process. */

@@ -1,47 +1,86 @@
 /**
  * Lines from a byte stream, pulled one at a time: a chunk is read only when the lines before it
  * have been taken, so a slow consumer holds the reading back (the whole input is never in
- * memory). Line numbers count every line of the input, from 1; blank lines yield nothing.
+ * memory). Line numbers count every line of the input, from 1; blank lines yield nothing. A line
+ * longer than the limit is not kept: its bytes are dropped as they arrive, and it yields a
+ * `tooLong` entry instead of its text.
  */
 
 export interface InputLine {
   /** 1-based line number in the input. */
   line: number;
+  /** The line without its "\n" / "\r\n"; "" when `tooLong`. */
   text: string;
+  /** Set when the line had more than the limit of bytes: its length in bytes (without "\n"). */
+  tooLong?: number;
 }
 
+/** The default of `--max-line-bytes`: 64 MiB. */
+export const DEFAULT_MAX_LINE_BYTES: number = 64 * 1024 * 1024;
+
 const NEWLINE = 0x0a;
+const CR = 0x0d;
 function isBlank(text: string): boolean {
   return text.trim() === "";
 }
 
-/** Split `chunks` into lines ("\n" or "\r\n"); blank lines are counted but not yielded. */
-export async function* readLines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<InputLine> {
+/**
+ * Split `chunks` into lines ("\n" or "\r\n"); blank lines are counted but not yielded. A line of
+ * more than `maxBytes` bytes (not counting its line ending) yields `{line, text: "", tooLong}`.
+ */
+export async function* readLines(
+  chunks: AsyncIterable<Uint8Array>,
+  maxBytes: number = DEFAULT_MAX_LINE_BYTES,
+): AsyncGenerator<InputLine> {
   const decoder = new TextDecoder();
   // the start of a line that spans chunks, kept in pieces so a long line costs linear time
-  let pieces: string[] = [];
+  let pieces: Uint8Array[] = [];
+  /** Bytes of the current line seen so far (also those dropped once it is too long). */
+  let length = 0;
   let line = 0;
-  const take = (tail: string): string => {
-    let body = pieces.length > 0 ? pieces.join("") + tail : tail;
-    pieces = [];
-    if (body.endsWith("\r")) body = body.slice(0, -1);
+  const take = (tail: Uint8Array): InputLine | undefined => {
     line++;
-    return body;
+    let size = length + tail.length;
+    const endsWithCr = tail.length > 0 ? tail[tail.length - 1] === CR : pieces.at(-1)?.at(-1) === CR;
+    if (endsWithCr) size--;
+    const parts = pieces;
+    pieces = [];
+    length = 0;
+    if (size > maxBytes) return { line, text: "", tooLong: size };
+    let body: string;
+    if (parts.length === 0) body = decoder.decode(tail);
+    else {
+      const whole = new Uint8Array(size + (endsWithCr ? 1 : 0));
+      let at = 0;
+      for (const part of parts) {
+        whole.set(part, at);
+        at += part.length;
+      }
+      whole.set(tail, at);
+      body = decoder.decode(whole);
+    }
+    if (endsWithCr) body = body.slice(0, -1);
+    return isBlank(body) ? undefined : { line, text: body };
+  };
+  const keep = (rest: Uint8Array): void => {
+    if (rest.length === 0) return;
+    length += rest.length;
+    // past the limit (plus one byte for a "\r" of "\r\n"), the line's bytes are not kept
+    if (length > maxBytes + 1) pieces = [];
+    else pieces.push(rest.slice());
   };
   for await (const chunk of chunks) {
-    const text = decoder.decode(chunk, { stream: true });
     let start = 0;
-    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
-      const body = take(text.slice(start, end));
+    for (let end = chunk.indexOf(NEWLINE); end >= 0; end = chunk.indexOf(NEWLINE, start)) {
+      const entry = take(chunk.subarray(start, end));
       start = end + 1;
-      if (!isBlank(body)) yield { line, text: body };
+      if (entry) yield entry;
     }
-    if (start < text.length) pieces.push(text.slice(start));
+    keep(chunk.subarray(start));
   }
-  const rest = decoder.decode();
-  if (rest !== "" || pieces.length > 0) {
-    const body = take(rest);
-    if (!isBlank(body)) yield { line, text: body };
+  if (length > 0) {
+    const entry = take(new Uint8Array(0));
+    if (entry) yield entry;
   }
 }
 

@@ -11,6 +11,8 @@ import { HELP, SHORT_USAGE } from "./usage.ts";
 export async function main(argv: readonly string[], host: CliHost): Promise<number | null> {
   try {
     const command = parseArgs(argv, (name) => host.env(name));
+    // Read (if needed) above: workers and the tasks' own subprocesses must not inherit the secret.
+    host.unsetEnv("MPMS_ADMIN_TOKEN");
     if (command.kind === "help") {
       host.stdout.write(HELP);
       return EXIT.ok;

@@ -82,3 +82,16 @@ export function badInputLine(line: number, error: unknown): string {
     1,
   );
 }
+
+/** The output line of an input line longer than `--max-line-bytes` (its text was not kept). */
+export function tooLongLine(line: number, bytes: number, maxBytes: number): string {
+  return errorLine(
+    line,
+    {
+      name: "RangeError",
+      message: `input line ${line} has ${bytes} bytes, more than --max-line-bytes ${maxBytes}`,
+      code: INPUT_ERROR_CODE,
+    },
+    1,
+  );
+}

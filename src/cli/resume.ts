@@ -1,34 +1,42 @@
 /**
  * The resume index: which input lines an earlier run already answered in the output file. One
- * bit per line number, so even millions of lines take little memory.
+ * bit per line number, in pages allocated only where lines are, so millions of lines take little
+ * memory and any line number up to 2^53 has its own bit (no 32-bit arithmetic).
  */
 import { readLines } from "./lines.ts";
 
-/** A set of positive line numbers, as a growable bitmap. */
+/** Line numbers per page: 2^16 bits, 8 KiB. */
+const PAGE_BITS = 65_536;
+
+/** A set of positive line numbers, as a sparse bitmap. */
 export class LineSet {
-  #bits = new Uint8Array(1024);
+  readonly #pages = new Map<number, Uint8Array>();
   #size = 0;
 
+  /** Add `line` (a positive safe integer; anything else is ignored). */
   add(line: number): void {
     if (!Number.isSafeInteger(line) || line < 1) return;
-    const byte = line >>> 3;
-    if (byte >= this.#bits.length) {
-      let length = this.#bits.length;
-      while (length <= byte) length *= 2;
-      const grown = new Uint8Array(length);
-      grown.set(this.#bits);
-      this.#bits = grown;
+    const key = Math.floor(line / PAGE_BITS);
+    let page = this.#pages.get(key);
+    if (page === undefined) {
+      page = new Uint8Array(PAGE_BITS / 8);
+      this.#pages.set(key, page);
     }
-    const mask = 1 << (line & 7);
-    if (((this.#bits[byte] as number) & mask) === 0) {
-      this.#bits[byte] = (this.#bits[byte] as number) | mask;
+    const bit = line % PAGE_BITS;
+    const byte = Math.floor(bit / 8);
+    const mask = 1 << (bit % 8);
+    if (((page[byte] as number) & mask) === 0) {
+      page[byte] = (page[byte] as number) | mask;
       this.#size++;
     }
   }
 
   has(line: number): boolean {
-    const byte = line >>> 3;
-    return byte < this.#bits.length && ((this.#bits[byte] as number) & (1 << (line & 7))) !== 0;
+    if (!Number.isSafeInteger(line) || line < 1) return false;
+    const page = this.#pages.get(Math.floor(line / PAGE_BITS));
+    if (page === undefined) return false;
+    const bit = line % PAGE_BITS;
+    return ((page[Math.floor(bit / 8)] as number) & (1 << (bit % 8))) !== 0;
   }
 
   get size(): number {
@@ -50,10 +58,13 @@ export function answeredLine(text: string): number | undefined {
   }
 }
 
-/** Read an output file of an earlier run and collect the lines it answered. */
+/**
+ * Read an output file of an earlier run and collect the lines it answered. Its lines have no
+ * length limit: they were written by mpms, and each was held whole when it was written.
+ */
 export async function readAnswered(chunks: AsyncIterable<Uint8Array>): Promise<LineSet> {
   const set = new LineSet();
-  for await (const { text } of readLines(chunks)) {
+  for await (const { text } of readLines(chunks, Number.POSITIVE_INFINITY)) {
     const line = answeredLine(text);
     if (line !== undefined) set.add(line);
   }

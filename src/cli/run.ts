@@ -4,12 +4,13 @@
  * reading input ("drain" phase), the pool finishes what it has ("workers"), every finished
  * outcome is written and the summary printed ("final"), exit 130; a second signal forces.
  */
-import { Pool } from "../pool.ts";
 import { Shutdown } from "../shutdown.ts";
-import { FLAG_OF_OPTION, type RunOptions, UsageError } from "./args.ts";
+import { type RunOptions, UsageError } from "./args.ts";
 import { Feeder } from "./feed.ts";
+import { checkNotInput, errorCode, readTokenFile } from "./files.ts";
 import type { AdminHandle, CliHost, InputSource, OutputSink } from "./host.ts";
 import { countLines } from "./lines.ts";
+import { crashLoopLimit, createPool, flagMessage, watchCrashLoop } from "./pool_options.ts";
 import { PLAIN_INTERVAL, Progress, type ProgressMode } from "./progress.ts";
 import { type LineSet, readAnswered } from "./resume.ts";
 import { formatSummary } from "./summary.ts";
@@ -17,8 +18,16 @@ import { Tally } from "./tally.ts";
 import { Window } from "./window.ts";
 import { OutcomeWriter } from "./writer.ts";
 
-/** Exit codes of `mpms run`. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+export { flagMessage } from "./pool_options.ts";
+
+/**
+ * Exit codes of `mpms run`. `pipe`: stdout's reader went away (EPIPE, `| head`): 128 + SIGPIPE,
+ * what a shell reports for a writer ended by SIGPIPE.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, pipe: 141 } as const;
+
+/** After the output failed, running tasks get this long to finish before the pool is destroyed. */
+const OUTPUT_LOST_GRACE_MS = 2_000;
 
 /** The window is this many times what the workers can run at once (at least MIN_WINDOW). */
 const WINDOW_FACTOR = 4;
@@ -26,40 +35,6 @@ const MIN_WINDOW = 16;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** The pool's validation message in terms of flags: `option "maxAge"` → `--max-age`. */
-export function flagMessage(text: string): string {
-  return text
-    .replace(/^mpms: /, "")
-    .replace(/option "(\w+)"/g, (whole, name: string) => FLAG_OF_OPTION[name] ?? whole)
-    .replace(/"(\w+)"/g, (whole, name: string) => FLAG_OF_OPTION[name] ?? whole);
-}
-
-function createPool(options: RunOptions, module: URL, tally: Tally): Pool {
-  const poolOptions: Record<string, unknown> = {
-    module,
-    // Run time of every attempt that reached a worker, for the percentiles in the summary.
-    collector: (outcome: { workerId: number | null; runMs: number }) => {
-      if (outcome.workerId !== null) tally.timings.record(outcome.runMs);
-    },
-  };
-  const pick: [keyof RunOptions, string][] = [
-    ["workers", "workers"],
-    ["concurrency", "concurrency"],
-    ["adapter", "adapter"],
-    ["timeout", "taskTimeout"],
-    ["maxTasks", "maxTasks"],
-    ["maxAge", "maxAge"],
-    ["maxAgeHard", "maxAgeHard"],
-    ["maxMemoryMb", "maxMemoryMb"],
-  ];
-  for (const [flag, option] of pick) if (options[flag] !== undefined) poolOptions[option] = options[flag];
-  try {
-    return new Pool({ ...poolOptions, module });
-  } catch (error) {
-    throw new UsageError(flagMessage(message(error)));
-  }
 }
 
 /** The pool's name on the admin endpoint: the module's file name without extension. */
@@ -99,6 +74,8 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
   if (options.input !== null && !host.isFile(options.input)) {
     throw new UsageError(`cannot read --input ${JSON.stringify(options.input)}: not a file`);
   }
+  checkNotInput(options, host);
+  const token = options.tokenFile === undefined ? options.token : readTokenFile(options.tokenFile, host);
   let shutdown: Shutdown;
   let progress: Progress | undefined;
   try {
@@ -115,11 +92,29 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
     throw new UsageError(flagMessage(message(error)));
   }
   const tally = new Tally();
-  const pool = createPool(options, module, tally);
+  // Run time of every attempt that reached a worker, for the percentiles in the summary.
+  const pool = createPool(options, module, (outcome) => {
+    if (outcome.workerId !== null) tally.timings.record(outcome.runMs);
+  });
   let answered: LineSet | undefined;
   let admin: AdminHandle | undefined;
   let source: InputSource | null = null;
   let sink: OutputSink;
+  let fatal: unknown;
+  let feeder: Feeder | undefined;
+  const log = (line: string): void => (progress ? progress.log(line) : host.stderr.write(`${line}\n`));
+  /** The output failed (ENOSPC, EIO, EPIPE...): stop reading, close the pool (bounded), report. */
+  let outputError: unknown;
+  const outputFailed = (error: unknown): void => {
+    if (outputError !== undefined) return;
+    outputError = error;
+    fatal ??= error;
+    feeder?.stop();
+    void pool.close({ timeout: OUTPUT_LOST_GRACE_MS }).catch(() => {});
+    const code = errorCode(error);
+    if (options.output === null && code === "EPIPE") log("mpms: stdout was closed by its reader (EPIPE); stopping");
+    else log(`mpms: cannot write ${options.output ?? "stdout"}: ${code}`);
+  };
   try {
     if (options.resume && options.output !== null && host.isFile(options.output)) {
       const earlier = host.openInput(options.output);
@@ -128,11 +123,6 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
     source = host.openInput(options.input);
     if (source === null) throw new UsageError(`cannot read --input ${JSON.stringify(options.input)}: no such file`);
     try {
-      sink = host.openOutput(options.output, options.resume);
-    } catch (error) {
-      throw new UsageError(`cannot write --output ${JSON.stringify(options.output)}: ${message(error)}`);
-    }
-    try {
       await pool.start();
     } catch (error) {
       throw new UsageError(`the task module ${JSON.stringify(options.module)} cannot start: ${message(error)}`);
@@ -140,24 +130,30 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
     if (options.admin !== null) {
       try {
         const name = poolName(options.module);
-        admin = await host.startAdmin({ name, pool, shutdown, ...options.admin, token: options.token });
+        admin = await host.startAdmin({ name, pool, shutdown, ...options.admin, token });
       } catch (error) {
         const where = `${options.admin.hostname}:${options.admin.port}`;
         throw new UsageError(`cannot serve the admin endpoint on ${where}: ${flagMessage(message(error))}`);
       }
     }
+    // Only now, with the pool running and the endpoint bound, is the output created or emptied:
+    // a run that cannot start leaves an earlier output as it was.
+    try {
+      sink = host.openOutput(options.output, options.resume, outputFailed);
+    } catch (error) {
+      throw new UsageError(`cannot write --output ${JSON.stringify(options.output)}: ${message(error)}`);
+    }
   } catch (error) {
     source?.close();
-    await pool.destroy();
+    await Promise.all([pool.destroy(), admin?.close().catch(() => {})]);
     throw error;
   }
 
   const stats = pool.stats();
   const window = new Window(Math.max(MIN_WINDOW, stats.size * (options.concurrency ?? 1) * WINDOW_FACTOR));
-  const writer = new OutcomeWriter(sink, options.ordered, () => window.release());
-  let fatal: unknown;
+  const writer = new OutcomeWriter(sink, options.ordered, () => window.release(), outputFailed);
   let poolFailed = false;
-  const feeder = new Feeder({
+  feeder = new Feeder({
     pool,
     source,
     window,
@@ -166,6 +162,7 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
     answered,
     name: options.name,
     retries: options.retries,
+    maxLineBytes: options.maxLineBytes,
     onPoolFailed: (error) => {
       if (fatal !== undefined) return;
       fatal = error;
@@ -173,6 +170,17 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
       progress?.log(`mpms: the pool cannot run tasks any more: ${message(error)}`);
     },
   });
+  if (options.restartIntensity === undefined) {
+    watchCrashLoop(pool, crashLoopLimit(stats.size), (failures) => {
+      if (fatal !== undefined) return;
+      fatal = new Error(`workers failed ${failures} times in a row`);
+      poolFailed = true;
+      log(`mpms: workers failed ${failures} times in a row with no task completing; giving up`);
+      feeder?.stop();
+      // the tasks in flight cannot finish either: they are left out of the output (--resume runs them)
+      void pool.destroy();
+    });
+  }
 
   let total: number | undefined;
   if (options.input !== null) {
@@ -195,7 +203,6 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
     }),
     plainInterval(host),
   );
-  const log = (line: string): void => progress?.log(line);
   if (!options.quiet) {
     const adapter = pool.stats().adapter;
     log(
@@ -218,7 +225,7 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
         tally,
         wallMs: performance.now() - startedAt,
         stats: pool.stats(),
-        interrupted: interrupted ?? (poolFailed ? "the pool failed" : null),
+        interrupted: interrupted ?? (poolFailed ? "the pool failed" : outputError ? outputLost(outputError) : null),
         output: options.output,
       });
       host.stderr.write(`${lines.join("\n")}\n`);
@@ -227,8 +234,7 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
   /** Write what is finished, then the summary. */
   const finish = (): Promise<void> => {
     finishing ??= writer.flush().then(summarize, (error) => {
-      host.stderr.write(`mpms: cannot write the output: ${message(error)}\n`);
-      fatal ??= error;
+      outputFailed(error); // the sync (fsync) failed
       summarize();
     });
     return finishing;
@@ -273,7 +279,7 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
   progress.start();
 
   await feeder.run();
-  if (feeder.readError !== undefined) {
+  if (feeder.readError !== undefined && outputError === undefined) {
     fatal ??= feeder.readError;
     log(`mpms: cannot read the input: ${message(feeder.readError)}`);
   }
@@ -284,6 +290,15 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
   if (shutdown.state !== "idle") return null;
   await finish();
   if (shutdown.state !== "idle") return null;
+  if (outputError !== undefined) {
+    return options.output === null && errorCode(outputError) === "EPIPE" ? EXIT.pipe : EXIT.failed;
+  }
   if (fatal !== undefined || tally.failed + tally.invalid > 0) return EXIT.failed;
   return EXIT.ok;
+}
+
+/** The summary's reason for an early end after the output failed. */
+function outputLost(error: unknown): string {
+  const code = errorCode(error);
+  return code === "EPIPE" ? "stdout was closed" : `cannot write the output: ${code}`;
 }

@@ -40,7 +40,9 @@ export function formatSummary(input: SummaryInput): string[] {
   const rate = wallMs > 0 ? (tally.answered * 1000) / wallMs : Number.NaN;
   const failed = tally.failed > 0 ? `${tally.failed} failed (${byCount(tally.errors)})` : "0 failed";
   let head = `mpms: ${tally.answered} lines in ${seconds(wallMs)} (${rateText(rate)}): ${tally.ok} ok, ${failed}`;
-  if (tally.invalid > 0) head += `, ${tally.invalid} not JSON`;
+  const notJson = tally.invalid - tally.tooLong;
+  if (notJson > 0) head += `, ${notJson} not JSON`;
+  if (tally.tooLong > 0) head += `, ${tally.tooLong} over --max-line-bytes`;
   if (tally.skipped > 0) head += `; ${tally.skipped} skipped (already in the output)`;
   lines.push(head);
   const t = tally.timings;

@@ -6,8 +6,10 @@ export class Tally {
   ok = 0;
   /** Tasks that failed (after their retries). */
   failed = 0;
-  /** Input lines that are not JSON. */
+  /** Input lines that are not JSON, or longer than --max-line-bytes. */
   invalid = 0;
+  /** Of `invalid`: the lines longer than --max-line-bytes. */
+  tooLong = 0;
   /** Lines skipped because the output already answered them (--resume). */
   skipped = 0;
   /** Lines taken in this run but not answered (cut by an interruption or a failed pool). */

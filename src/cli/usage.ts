@@ -28,6 +28,11 @@ Input and output:
                       in-flight window of finished outcomes waits for a slow earlier one.
   --resume            skip the lines already answered in --output and append to it, so an
                       interrupted run continues with nothing lost and nothing done twice
+  --max-line-bytes SIZE
+                      an input line longer than this is an error outcome (code
+                      ERR_MPMS_INPUT), not read into memory; the run goes on (default 64M)
+  The output may not be the input (same file by any name: refused, exit 2). It is created or
+  emptied only once the workers started; it is fsync'ed before the summary.
 
 Pool:
   --workers N         number of workers (default: the number of CPUs)
@@ -44,13 +49,24 @@ Pool:
   --retries N         run a task again, at most N times, when its worker crashed, timed out
                       or was killed (WorkerCrashedError, TaskTimeoutError, WorkerRetiredError);
                       after that it is reported failed (default 0)
+  --restart-intensity N
+                      the pool fails after more than N worker failures within 60 s (Infinity:
+                      never). Default: the run gives up only on a crash loop, max(10,
+                      2 x workers) failures in a row with no task completing in between, so
+                      poison inputs (with --retries) do not end a long run
+  --heartbeat DURATION
+                      kill a worker that sends no heartbeat for this long (default 10s); a
+                      task that blocks its event loop longer needs more, or --no-heartbeat
+  --no-heartbeat      no heartbeats: a hung worker is then found only by --timeout
   DURATION is milliseconds or has a unit: 500, 30s, 2m, 1h. SIZE is MiB or has a unit: 512, 512M, 2G.
 
 Admin endpoint:
   --admin [HOST:PORT] serve the admin endpoint (health, metrics, dashboard) and print its URL;
                       default 127.0.0.1 and a free port; PORT alone or :PORT binds 127.0.0.1
-  --token TOKEN       token for the admin endpoint's mutating routes (default: the environment
-                      variable MPMS_ADMIN_TOKEN)
+  --token-file PATH   read the token for the admin endpoint's mutating routes from PATH (one
+                      trailing newline is dropped); preferred: unlike --token, ps cannot show it
+  --token TOKEN       the token itself (default: the environment variable MPMS_ADMIN_TOKEN,
+                      which is then removed from the environment the workers inherit)
 
 Progress and exit:
   --quiet             no progress and no summary on stderr (errors are still shown)
@@ -66,9 +82,12 @@ Progress and exit:
 
 Exit codes:
   0  every task ok
-  1  some tasks failed (or some lines are not JSON, or the pool could not keep workers running)
-  2  usage: a bad flag or value, a missing task module or input file, a module that fails to load
+  1  some tasks failed (or some lines are not JSON or too long, the pool could not keep workers
+     running, or the output could not be written: "mpms: cannot write FILE: CODE")
+  2  usage: a bad flag or value, a missing task module or input file, a module that fails to load,
+     the output is the input
   130 interrupted
+  141 stdout was closed by its reader (EPIPE, as in "| head"): the run stopped, the pool closed
 
 Examples:
   npx mpms run ./hash.js --input jobs.ndjson --output results.ndjson --workers 4

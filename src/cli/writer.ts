@@ -2,7 +2,8 @@
  * Writes outcome lines, in completion order or (ordered) in input order through a reorder
  * buffer. The buffer never holds more than the in-flight window: a task's slot is given back
  * only when its line has been written (or dropped), so the reader waits while an early task is
- * slow. Lines are gathered and handed to the sink once per turn of the event loop.
+ * slow. Lines are gathered and handed to the sink once per turn of the event loop. The first
+ * write that fails goes to `onError`; from then on lines are dropped (slots still given back).
  */
 import type { OutputSink } from "./host.ts";
 
@@ -22,12 +23,50 @@ export class OutcomeWriter {
   /** Resolves when the sink can take more. */
   #ready: Promise<void> = Promise.resolve();
   #written = 0;
+  readonly #onError: (error: unknown) => void;
+  #failed = false;
 
-  /** `release` is called once per sequence number when its line is written or dropped. */
-  constructor(sink: OutputSink, ordered: boolean, release: () => void) {
+  /**
+   * `release` is called once per sequence number when its line is written or dropped;
+   * `onError` once, with the first write error.
+   */
+  constructor(sink: OutputSink, ordered: boolean, release: () => void, onError: (error: unknown) => void = () => {}) {
     this.#sink = sink;
     this.#ordered = ordered;
     this.#release = release;
+    this.#onError = onError;
+  }
+
+  /** True once a write failed: nothing more is written. */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#batch = [];
+    this.#batchChars = 0;
+    this.#onError(error);
+  }
+
+  /** Hand `text` to the sink; a failure (thrown or rejected) goes to #fail. */
+  #write(text: string, now: boolean): void {
+    if (this.#failed) return;
+    try {
+      if (now) {
+        this.#sink.writeSync(text);
+        return;
+      }
+      const result = this.#sink.write(text);
+      if (result !== undefined) {
+        const previous = this.#ready;
+        const settled = result.catch((error: unknown) => this.#fail(error));
+        this.#ready = Promise.all([previous, settled]).then(() => {});
+      }
+    } catch (error) {
+      this.#fail(error);
+    }
   }
 
   /** Lines handed to the sink so far. */
@@ -64,7 +103,7 @@ export class OutcomeWriter {
   }
 
   #take(text: string | null): void {
-    if (text !== null) {
+    if (text !== null && !this.#failed) {
       this.#batch.push(text);
       this.#batchChars += text.length + 1;
       this.#written++;
@@ -81,11 +120,7 @@ export class OutcomeWriter {
     const text = `${this.#batch.join("\n")}\n`;
     this.#batch = [];
     this.#batchChars = 0;
-    const result = this.#sink.write(text);
-    if (result !== undefined) {
-      const previous = this.#ready;
-      this.#ready = Promise.all([previous, result]).then(() => {});
-    }
+    this.#write(text, false);
   }
 
   /** Resolves when the sink has room again (stdout backpressure). */
@@ -93,10 +128,14 @@ export class OutcomeWriter {
     return this.#ready;
   }
 
-  /** Write what is gathered and wait until the sink has handed it to the OS. */
+  /**
+   * Write what is gathered and wait until the sink has handed it to the OS and synced it. After
+   * a failed write, resolves at once (the failure was reported); a failed sync rejects.
+   */
   async flush(): Promise<void> {
     this.#writeBatch();
     await this.#ready;
+    if (this.#failed) return;
     await this.#sink.flush();
   }
 
@@ -109,6 +148,7 @@ export class OutcomeWriter {
     this.#timer = undefined;
     const held = [...this.#waiting.entries()].sort((a, b) => a[0] - b[0]);
     this.#waiting.clear();
+    if (this.#failed) return;
     for (const [, text] of held) {
       if (text === null) continue;
       this.#batch.push(text);
@@ -118,6 +158,6 @@ export class OutcomeWriter {
     const text = `${this.#batch.join("\n")}\n`;
     this.#batch = [];
     this.#batchChars = 0;
-    this.#sink.writeSync(text);
+    this.#write(text, true);
   }
 }

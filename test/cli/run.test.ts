@@ -226,11 +226,16 @@ describe("usage", () => {
       "--retries",
       "--admin",
       "--token",
+      "--token-file",
+      "--max-line-bytes",
+      "--restart-intensity",
+      "--heartbeat",
+      "--no-heartbeat",
       "--quiet",
     ]) {
       expect(r.stdout).toContain(`  ${flag} `);
     }
-    expect(r.stdout).toMatch(/Exit codes:[\s\S]*130/);
+    expect(r.stdout).toMatch(/Exit codes:[\s\S]*130[\s\S]*141/);
   });
 });
 

@@ -71,6 +71,12 @@ describe("parseArgs", () => {
       ":9000",
       "--token",
       "t".repeat(20),
+      "--max-line-bytes",
+      "1M",
+      "--restart-intensity",
+      "Infinity",
+      "--heartbeat",
+      "30s",
     );
     expect(o).toEqual({
       module: "task.js",
@@ -91,6 +97,10 @@ describe("parseArgs", () => {
       maxMemoryMb: 1024,
       admin: { hostname: "127.0.0.1", port: 9000 },
       token: "t".repeat(20),
+      tokenFile: undefined,
+      maxLineBytes: 1024 * 1024,
+      restartIntensity: Number.POSITIVE_INFINITY,
+      heartbeat: 30_000,
     });
   });
 
@@ -192,6 +202,20 @@ describe("readLines / countLines", () => {
     }
     expect(await collect(readLines(split()))).toEqual([{ line: 1, text: '"ü"' }]);
   });
+
+  it("a line over maxBytes (across chunks too) yields tooLong without its text; CRLF does not count", async () => {
+    const lines = await collect(readLines(chunks("12345\n", "123", "456", "7\n", "1234\r\n", "x", "yyyyyy"), 5));
+    expect(lines).toEqual([
+      { line: 1, text: "12345" },
+      { line: 2, text: "", tooLong: 7 },
+      { line: 3, text: "1234" },
+      { line: 4, text: "", tooLong: 7 },
+    ]);
+    expect(await collect(readLines(chunks("123456\r\n12\r\n"), 5))).toEqual([
+      { line: 1, text: "", tooLong: 6 },
+      { line: 2, text: "12" },
+    ]);
+  });
 });
 
 describe("resume index", () => {
@@ -200,6 +224,23 @@ describe("resume index", () => {
     for (const n of [1, 2, 2, 9_999_999, 64]) set.add(n);
     expect(set.size).toBe(4);
     expect([1, 2, 3, 64, 9_999_999, 10_000_000].map((n) => set.has(n))).toEqual([true, true, false, true, true, false]);
+  });
+
+  it("LineSet keeps line numbers past 2^32 apart from low ones, up to 2^53 - 1, in little memory", () => {
+    const set = new LineSet();
+    for (const n of [2 ** 32 + 1, 2 ** 35 + 2, Number.MAX_SAFE_INTEGER]) set.add(n);
+    set.add(0);
+    set.add(1.5);
+    set.add(2 ** 53);
+    expect(set.size).toBe(3);
+    expect([1, 2, 2 ** 32 + 1, 2 ** 35 + 2, Number.MAX_SAFE_INTEGER, 2 ** 32].map((n) => set.has(n))).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 
   it("takes complete outcome lines only", async () => {
