@@ -18,8 +18,8 @@
  * ```
  * @module
  */
-import { type ServerHandle, serve } from "./runtimes/serve.ts";
-import { type AdminApp, createAdminApp } from "./src/admin/create.ts";
+import { type ServeLimits, type ServerHandle, serve } from "./runtimes/serve.ts";
+import { type AdminApp, bindAdminAddress, createAdminApp } from "./src/admin/create.ts";
 import type { AdminOptions } from "./src/admin/options.ts";
 
 export type { AdminApp } from "./src/admin/create.ts";
@@ -34,6 +34,17 @@ export type { HistoryReport, PoolReport, StatsReport, WorkerRow } from "./src/ad
 /** Where serveAdmin() listens unless told otherwise: this machine only. */
 export const ADMIN_HOSTNAME = "127.0.0.1";
 export const ADMIN_PORT = 9464;
+
+/**
+ * serveAdmin()'s connection limits unless told otherwise: a few dozen connections and short
+ * timeouts are plenty for probes, scrapes and a dashboard, and keep slow clients from holding it.
+ */
+export const ADMIN_LIMITS: Readonly<Required<ServeLimits>> = Object.freeze({
+  maxConnections: 64,
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  idleTimeout: 5_000,
+});
 
 /** Timers of the admin must not keep the process alive: unref them on Node, Bun and Deno. */
 function unrefTimer(timer: unknown): void {
@@ -54,7 +65,8 @@ export function createAdmin(options: AdminOptions): AdminApp {
   return createAdminApp(options, unrefTimer);
 }
 
-export interface ServeAdminOptions extends AdminOptions {
+/** serveAdmin() options: the admin's, where to listen, and the connection limits (see {@link ADMIN_LIMITS}). */
+export interface ServeAdminOptions extends AdminOptions, ServeLimits {
   /** Interface to bind (default "127.0.0.1"; "0.0.0.0" exposes it to the network). */
   hostname?: string;
   /** Port (default 9464; 0 picks a free one). */
@@ -75,15 +87,25 @@ export async function serveAdmin(options: ServeAdminOptions): Promise<AdminServe
   if (options === null || typeof options !== "object") {
     throw new TypeError(`mpms: serveAdmin() options must be an object, got ${String(options)}`);
   }
-  const { hostname = ADMIN_HOSTNAME, port = ADMIN_PORT, ...adminOptions } = options;
+  const {
+    hostname = ADMIN_HOSTNAME,
+    port = ADMIN_PORT,
+    maxConnections = ADMIN_LIMITS.maxConnections,
+    headersTimeout = ADMIN_LIMITS.headersTimeout,
+    requestTimeout = Math.max(ADMIN_LIMITS.requestTimeout, headersTimeout),
+    idleTimeout = ADMIN_LIMITS.idleTimeout,
+    ...adminOptions
+  } = options;
   const app = createAdmin(adminOptions);
   let handle: ServerHandle;
   try {
-    handle = await serve(app, { hostname, port });
+    handle = await serve(app, { hostname, port, maxConnections, headersTimeout, requestTimeout, idleTimeout });
   } catch (error) {
     app.close();
     throw error;
   }
+  // the Host check now knows the served address (before any request: this runs on the same turn)
+  bindAdminAddress(app, handle.hostname, handle.port);
   const closeServer = handle.close.bind(handle);
   handle.close = (closeOptions) => {
     app.close();

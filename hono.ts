@@ -24,7 +24,9 @@ import { InFlight, refusal, retryAfterOption, trackResponse } from "./src/shutdo
 import { duration } from "./src/shutdown_options.ts";
 
 export {
+  type EffectiveLimits,
   type Fetchable,
+  type ServeLimits,
   type ServeOptions,
   type ServerCloseOptions,
   type ServerHandle,

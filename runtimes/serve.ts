@@ -10,6 +10,16 @@ import type { AddressInfo } from "node:net";
 import { Shutdown } from "../src/shutdown.ts";
 import { InFlight, trackResponse } from "../src/shutdown_http.ts";
 import { currentRuntime, type RuntimeName } from "./detect.ts";
+import {
+  bunIdleSeconds,
+  checkLimits,
+  type EffectiveLimits,
+  effectiveLimits,
+  nodeServerOptions,
+  type ServeLimits,
+} from "./serve_limits.ts";
+
+export type { EffectiveLimits, ServeLimits } from "./serve_limits.ts";
 
 /** Anything with a fetch handler: a Hono app, or `{ fetch }`. */
 export interface Fetchable {
@@ -17,7 +27,7 @@ export interface Fetchable {
   fetch(request: Request, ...rest: any[]): Response | Promise<Response>;
 }
 
-export interface ServeOptions {
+export interface ServeOptions extends ServeLimits {
   /** Interface to bind (default "127.0.0.1": reachable only from this machine). */
   hostname?: string;
   /** Port (default 0: a free port, see `handle.port`). */
@@ -48,6 +58,8 @@ export interface ServerHandle extends AsyncDisposable {
   readonly url: string;
   /** Requests in flight (a streaming response counts until its body ends). */
   readonly inFlight: number;
+  /** The connection limits this runtime's server enforces (null: not enforced here). */
+  readonly limits: EffectiveLimits;
   /**
    * Stop accepting connections, let requests in flight finish, close idle keep-alive
    * connections; resolves when the server is closed, or at the timeout after cutting what is
@@ -127,6 +139,7 @@ export async function serve(app: Fetchable, options: ServeOptions = {}): Promise
     throw new TypeError(`mpms: serve() needs an app with a fetch() method, got ${String(app)}`);
   }
   checkOptions(options);
+  const limits = checkLimits(options);
   const hostname = options.hostname ?? "127.0.0.1";
   const counter = new InFlight();
   const fetch = async (request: Request, ...rest: unknown[]): Promise<Response> => {
@@ -140,7 +153,7 @@ export async function serve(app: Fetchable, options: ServeOptions = {}): Promise
   };
   const runtime = currentRuntime();
   const listen = runtime === "deno" ? listenDeno : runtime === "bun" ? listenBun : listenNode;
-  const { port, close } = await listen(fetch, hostname, options.port ?? 0);
+  const { port, close } = await listen(fetch, hostname, options.port ?? 0, limits);
 
   let closing: Promise<void> | undefined;
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
@@ -152,6 +165,7 @@ export async function serve(app: Fetchable, options: ServeOptions = {}): Promise
     get inFlight() {
       return counter.count;
     },
+    limits: effectiveLimits(runtime, limits),
     close(closeOptions: ServerCloseOptions = {}) {
       if (closing) return closing;
       let timeout: number;
@@ -182,16 +196,20 @@ type Listener = (
   fetch: (request: Request, ...rest: unknown[]) => Promise<Response>,
   hostname: string,
   port: number,
+  limits: ServeLimits,
 ) => Promise<{ port: number; close: Closer }>;
 
-const listenNode: Listener = async (fetch, hostname, port) => {
+const listenNode: Listener = async (fetch, hostname, port, limits) => {
   const { serve: nodeServe } = await import("@hono/node-server");
+  const serverOptions = nodeServerOptions(limits);
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = nodeServe({ fetch, hostname, port }, () => {
+    const s = nodeServe({ fetch, hostname, port, serverOptions }, () => {
       s.off("error", reject);
       resolve(s as Server);
     });
     s.once("error", reject);
+    // past the cap, Node closes a new connection as soon as it is accepted
+    if (limits.maxConnections !== undefined) (s as Server).maxConnections = limits.maxConnections;
   });
   const close: Closer = async (timeout, signal) => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -214,9 +232,10 @@ interface BunServer {
   stop(closeActiveConnections?: boolean): Promise<void> | void;
 }
 
-const listenBun: Listener = async (fetch, hostname, port) => {
+const listenBun: Listener = async (fetch, hostname, port, limits) => {
   const bun = (globalThis as { Bun?: { serve(options: object): BunServer } }).Bun;
-  const server = (bun as { serve(options: object): BunServer }).serve({ hostname, port, fetch });
+  const idle = limits.idleTimeout === undefined ? {} : { idleTimeout: bunIdleSeconds(limits.idleTimeout) };
+  const server = (bun as { serve(options: object): BunServer }).serve({ hostname, port, fetch, ...idle });
   const close: Closer = async (timeout, signal) => {
     // stop() closes idle keep-alive connections at once and resolves when every connection is closed
     if (!(await within(Promise.resolve(server.stop(false)), timeout, signal))) {
@@ -232,6 +251,7 @@ interface DenoServer {
   unref(): void;
 }
 
+// Deno.serve has no connection cap and no timeouts: `limits` are reported as not enforced.
 const listenDeno: Listener = async (fetch, hostname, port) => {
   const deno = (globalThis as { Deno?: { serve(options: object): DenoServer } }).Deno;
   const server = (deno as { serve(options: object): DenoServer }).serve({

@@ -2,20 +2,32 @@
  * The mutating routes: recycle a worker, resize a pool, start the shutdown. They need
  * `Authorization: Bearer <token>`; without a configured token they are disabled (405), never
  * open. Errors are JSON `{ error }` with 400 (bad input), 401 (no token), 403 (wrong token),
- * 404 (unknown pool or worker), 405 (disabled) or 409 (the pool or worker cannot do it now).
+ * 404 (unknown pool or worker), 405 (disabled), 409 (the pool or worker cannot do it now) or 413
+ * (a body past 1 KiB, refused while it streams in).
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { TokenCheck } from "./auth.ts";
+import { hasBody, readBodyText } from "./body.ts";
 import type { AdminPool } from "./options.ts";
 import type { AdminState } from "./state.ts";
 
 const CHALLENGE = 'Bearer realm="mpms admin"';
 /** Longest body accepted by the control routes (bytes). */
-const MAX_BODY = 1024;
+export const MAX_BODY = 1024;
 const MAX_WORKERS = 1024;
 
-function fail(c: Context, status: 400 | 401 | 403 | 404 | 405 | 409, error: string, headers?: Record<string, string>) {
+type FailStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413;
+
+function fail(c: Context, status: FailStatus, error: string, headers?: Record<string, string>) {
   return c.json({ error }, status, headers);
+}
+
+/**
+ * A refusal before the body was read: ask the client to close the connection, so the server is
+ * not left reading (or discarding) the rest of a body nobody wants.
+ */
+function refuse(c: Context, status: FailStatus, error: string, headers: Record<string, string> = {}) {
+  return fail(c, status, error, hasBody(c.req.raw) ? { ...headers, Connection: "close" } : headers);
 }
 
 /** 405 with an empty Allow: the resource exists but is disabled by configuration (RFC 9110 §10.2.1). */
@@ -27,18 +39,37 @@ function requireToken(state: AdminState): MiddlewareHandler {
   const check = state.token === undefined ? undefined : new TokenCheck(state.token);
   return async (c, next) => {
     if (check === undefined) {
-      return disabled(c, "control routes are disabled: no token configured (createAdmin({ token }))");
+      return refuse(c, 405, "control routes are disabled: no token configured (createAdmin({ token }))", {
+        Allow: "",
+      });
     }
     const result = await check.check(c.req.header("authorization"));
     if (result === "missing") {
-      return fail(c, 401, "missing credentials: send Authorization: Bearer <token>", { "WWW-Authenticate": CHALLENGE });
+      return refuse(c, 401, "missing credentials: send Authorization: Bearer <token>", {
+        "WWW-Authenticate": CHALLENGE,
+      });
     }
     if (result === "wrong") {
-      return fail(c, 403, "wrong token", { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` });
+      return refuse(c, 403, "wrong token", { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` });
     }
     await next();
   };
 }
+
+/** The bodies read by {@link readBody}, for the route that follows it. */
+const bodies = new WeakMap<Request, string>();
+
+/**
+ * Reads the body of every control request, at most MAX_BODY bytes, as it streams in (a chunked
+ * body past the limit is never buffered whole): 413 past the limit. Routes without a body read
+ * (and ignore) what little was sent, which keeps a keep-alive connection in step.
+ */
+const readBody: MiddlewareHandler = async (c, next) => {
+  const text = await readBodyText(c.req.raw, MAX_BODY);
+  if (typeof text !== "string") return fail(c, text.status, text.error, { Connection: "close" });
+  bodies.set(c.req.raw, text);
+  await next();
+};
 
 function findPool(state: AdminState, name: string): AdminPool | undefined {
   return state.pools.get(name);
@@ -49,12 +80,9 @@ function unknownPool(c: Context, state: AdminState, name: string) {
   return fail(c, 404, `no pool named ${JSON.stringify(name)} (pools: ${known || "none"})`);
 }
 
-/** Reads a small JSON object body; returns an error text instead when it is not one. */
-async function readJsonObject(c: Context): Promise<Record<string, unknown> | string> {
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_BODY) return `body too large (max ${MAX_BODY} bytes)`;
-  const text = await c.req.text();
-  if (text.length > MAX_BODY) return `body too large (max ${MAX_BODY} bytes)`;
+/** The small JSON object body read by {@link readBody}; an error text instead when it is not one. */
+function jsonObject(c: Context): Record<string, unknown> | string {
+  const text = bodies.get(c.req.raw) ?? "";
   if (text.trim() === "") return 'missing body: send JSON like {"workers": 4}';
   let body: unknown;
   try {
@@ -73,7 +101,7 @@ const CLOSED_STATES = new Set(["closing", "closed", "failed"]);
 export function controlRoutes(app: Hono, state: AdminState): void {
   const guard = requireToken(state);
 
-  app.post("/pools/:name/workers/:id/recycle", guard, (c) => {
+  app.post("/pools/:name/workers/:id/recycle", guard, readBody, (c) => {
     const name = c.req.param("name");
     const pool = findPool(state, name);
     if (!pool) return unknownPool(c, state, name);
@@ -94,11 +122,11 @@ export function controlRoutes(app: Hono, state: AdminState): void {
     );
   });
 
-  app.post("/pools/:name/resize", guard, async (c) => {
+  app.post("/pools/:name/resize", guard, readBody, (c) => {
     const name = c.req.param("name");
     const pool = findPool(state, name);
     if (!pool) return unknownPool(c, state, name);
-    const body = await readJsonObject(c);
+    const body = jsonObject(c);
     if (typeof body === "string") return fail(c, 400, body);
     const extra = Object.keys(body).filter((k) => k !== "workers");
     if (extra.length > 0) return fail(c, 400, `unknown field ${JSON.stringify(extra[0])}: send {"workers": <n>}`);
@@ -126,7 +154,7 @@ export function controlRoutes(app: Hono, state: AdminState): void {
     );
   });
 
-  app.post("/shutdown", guard, (c) => {
+  app.post("/shutdown", guard, readBody, (c) => {
     const shutdown = state.shutdown;
     if (!shutdown) return disabled(c, "shutdown is disabled: no Shutdown given (createAdmin({ shutdown }))");
     if (!shutdown.ready) {

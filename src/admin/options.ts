@@ -1,10 +1,13 @@
 /** Options of createAdmin(), and their validation (TypeError/RangeError naming the option and value). */
 import { Shutdown } from "../shutdown.ts";
-import type { PoolStats } from "../stats.ts";
+import type { PoolState, PoolStats } from "../stats.ts";
 import { MIN_TOKEN_LENGTH, TOKEN_PATTERN } from "./auth.ts";
+import { type AllowedHost, parseAllowedHosts } from "./hosts.ts";
 
 /** What the admin needs of a pool; a `Pool` has all of it. */
 export interface AdminPool extends EventTarget {
+  /** The pool's state without a whole stats() snapshot (a `Pool` has it; else stats() is used). */
+  readonly state?: PoolState;
   stats(): PoolStats;
   resize(workers: number): void;
   recycle(workerId: number): boolean;
@@ -20,12 +23,26 @@ export interface AdminOptions {
    * of A-Z a-z 0-9 - . _ ~ + / (and trailing =). Without it those routes are disabled.
    */
   token?: string;
+  /**
+   * `/healthz` answers 503 once a pool has failed for good (state "failed"), so that an
+   * orchestrator restarts the process (default true).
+   */
+  failLivenessOnPoolFailure?: boolean;
+  /**
+   * Host names the admin answers besides the loopback names (`localhost`, `*.localhost`,
+   * 127.0.0.0/8, [::1]) and the served address: `"name"`, `"name:port"`, `".example.com"` (that
+   * name and every name below it), or `"*"` (any: only behind a proxy that checks Host itself).
+   * Other Hosts get 421, and a cross-site Origin 403, on every route (DNS rebinding).
+   */
+  allowedHosts?: string[];
 }
 
 export interface ResolvedAdminOptions {
   pools: Map<string, AdminPool>;
   shutdown: Shutdown | undefined;
   token: string | undefined;
+  failLivenessOnPoolFailure: boolean;
+  allowedHosts: AllowedHost[] | "any";
 }
 
 /** Pool names go into URLs and label values: keep them plain. */
@@ -56,7 +73,7 @@ export function resolveAdminOptions(options: AdminOptions): ResolvedAdminOptions
   if (options === null || typeof options !== "object") {
     throw new TypeError(`mpms: createAdmin() options must be an object, got ${show(options)}`);
   }
-  const { pools, shutdown, token } = options;
+  const { pools, shutdown, token, failLivenessOnPoolFailure = true } = options;
   if (pools === null || typeof pools !== "object" || Array.isArray(pools)) {
     throw new TypeError(
       `mpms: option "pools" must be an object of named pools, e.g. { images: pool }, got ${show(pools)}`,
@@ -83,5 +100,11 @@ export function resolveAdminOptions(options: AdminOptions): ResolvedAdminOptions
       );
     }
   }
-  return { pools: resolved, shutdown, token };
+  if (typeof failLivenessOnPoolFailure !== "boolean") {
+    throw new TypeError(
+      `mpms: option "failLivenessOnPoolFailure" must be a boolean, got ${show(failLivenessOnPoolFailure)}`,
+    );
+  }
+  const allowedHosts = parseAllowedHosts(options.allowedHosts);
+  return { pools: resolved, shutdown, token, failLivenessOnPoolFailure, allowedHosts };
 }

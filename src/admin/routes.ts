@@ -17,7 +17,11 @@ export function renderMetrics(state: AdminState): string {
 
 export function readRoutes(app: Hono, state: AdminState): void {
   // explicit type: Bun leaves a plain string Response without one until it is sent
-  app.get("/healthz", (c) => c.body("ok\n", 200, { "Content-Type": "text/plain; charset=utf-8" }));
+  app.get("/healthz", (c) => {
+    const live = state.liveness();
+    if (!live.live) return c.json(live, 503);
+    return c.body("ok\n", 200, { "Content-Type": "text/plain; charset=utf-8" });
+  });
 
   app.get("/readyz", (c) => {
     const r = state.readiness();

@@ -4,10 +4,12 @@
  * sampler. Its timers never keep the process alive (`unref`) and stop on close().
  */
 import type { Shutdown } from "../shutdown.ts";
-import type { PoolStats, WorkerStats } from "../stats.ts";
+import type { PoolState, PoolStats, WorkerStats } from "../stats.ts";
 import { ExitLog, type RecentExit } from "./exits.ts";
 import { type HistoryPoint, PoolHistory } from "./history.ts";
+import { HostPolicy } from "./hosts.ts";
 import { LagSampler, type LagSnapshot, type UnrefTimer } from "./lag.ts";
+import { type Liveness, liveness } from "./liveness.ts";
 import type { AdminPool, ResolvedAdminOptions } from "./options.ts";
 import { type Readiness, readiness } from "./readiness.ts";
 
@@ -48,6 +50,9 @@ export class AdminState {
   readonly pools: Map<string, AdminPool>;
   readonly shutdown: Shutdown | undefined;
   readonly token: string | undefined;
+  readonly failLivenessOnPoolFailure: boolean;
+  /** The Host and Origin rules; serveAdmin() tells it the served address. */
+  readonly hosts: HostPolicy;
   readonly lag: LagSampler;
   readonly #exits = new Map<string, ExitLog>();
   readonly #history = new Map<string, PoolHistory>();
@@ -57,6 +62,8 @@ export class AdminState {
     this.pools = options.pools;
     this.shutdown = options.shutdown;
     this.token = options.token;
+    this.failLivenessOnPoolFailure = options.failLivenessOnPoolFailure;
+    this.hosts = new HostPolicy(options.allowedHosts);
     for (const [name, pool] of this.pools) {
       this.#exits.set(name, new ExitLog(pool, EXITS_KEPT));
       this.#history.set(name, new PoolHistory(HISTORY_POINTS));
@@ -87,6 +94,15 @@ export class AdminState {
 
   readiness(snapshot: readonly (readonly [string, PoolStats])[] = this.snapshot()): Readiness {
     return readiness(this.shutdown, snapshot);
+  }
+
+  /** Liveness from each pool's state (its `state` getter when it has one: no whole snapshot per probe). */
+  liveness(): Liveness {
+    const states: [string, PoolState][] = [];
+    for (const [name, pool] of this.pools) {
+      states.push([name, typeof pool.state === "string" ? pool.state : pool.stats().state]);
+    }
+    return liveness(states, this.failLivenessOnPoolFailure);
   }
 
   stats(): StatsReport {

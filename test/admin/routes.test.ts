@@ -77,6 +77,23 @@ describe("read routes", () => {
     expect((await r2.json()).reasons).toEqual(['pool "closed" is closed']);
   });
 
+  it("GET /healthz is 503 with a JSON reason once a pool has failed for good, unless turned off", async () => {
+    const failed = new FakePool(fakeStats({ state: "failed" }));
+    const running = new FakePool(fakeStats());
+    const res = await admin({ pools: { running, failed } }).request("/healthz");
+    expect(res.status).toBe(503);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({
+      live: false,
+      reasons: ['pool "failed" has failed for good (workers cannot start)'],
+    });
+    const off = await admin({ pools: { failed }, failLivenessOnPoolFailure: false }).request("/healthz");
+    expect(off.status).toBe(200);
+    expect(() => createAdmin({ pools: {}, failLivenessOnPoolFailure: "yes" as never })).toThrow(
+      /option "failLivenessOnPoolFailure" must be a boolean/,
+    );
+  });
+
   it("GET /readyz turns 503 as soon as the shutdown starts, while /healthz stays 200", async () => {
     const pool = await runningPool(1);
     const shutdown = new Shutdown({ exit: false, logger: false, delay: 200, timeout: 5000 });
@@ -331,7 +348,6 @@ describe("POST /pools/:name/resize", () => {
       ['{"workers":"3"}', /got "3"/],
       ['{"workers":1025}', /got 1025/],
       ['{"workers":2,"force":true}', /unknown field "force"/],
-      [JSON.stringify({ workers: 2, pad: "x".repeat(2000) }), /body too large/],
     ];
     for (const [body, reason] of cases) {
       const res = await post(app, "/pools/main/resize", { headers: auth(), body });
@@ -339,6 +355,14 @@ describe("POST /pools/:name/resize", () => {
       expect(res.headers.get("content-type")).toMatch(/^application\/json/);
       expect((await res.json()).error, String(body)).toMatch(reason);
     }
+    // past 1 KiB: 413, and the client is asked to close the connection
+    const big = await post(app, "/pools/main/resize", {
+      headers: auth(),
+      body: JSON.stringify({ workers: 2, pad: "x".repeat(2000) }),
+    });
+    expect(big.status).toBe(413);
+    expect(big.headers.get("connection")).toBe("close");
+    expect((await big.json()).error).toBe("body too large (max 1024 bytes)");
     expect(pool.resized).toEqual([]);
     const unknown = await post(app, "/pools/nope/resize", { headers: auth(), body: '{"workers":2}' });
     expect(unknown.status).toBe(404);
