@@ -45,7 +45,14 @@ export { type CloseOptions, type MapOptions, Pool, type SubmitOptions } from "./
 export type { FromWorker, ToWorker, WorkerConfig } from "./src/protocol.ts";
 export { Shutdown, type ShutdownState } from "./src/shutdown.ts";
 export type { Closable } from "./src/shutdown_closable.ts";
-export type { ShutdownHost } from "./src/shutdown_host.ts";
+export {
+  EMERGENCY_BUDGET,
+  type EmergencyFn,
+  type EmergencyOptions,
+  type EmergencyReport,
+  type EmergencyStatus,
+} from "./src/shutdown_emergency.ts";
+export type { FatalKind, ShutdownHost } from "./src/shutdown_host.ts";
 export {
   DEFAULT_PHASES,
   type ExitCodeOption,
@@ -56,7 +63,7 @@ export {
   type ShutdownSignalName,
 } from "./src/shutdown_options.ts";
 export type { HookContext, HookFn } from "./src/shutdown_phase.ts";
-export type { HookReport, HookStatus, PhaseReport, ShutdownReport } from "./src/shutdown_report.ts";
+export type { FatalReport, HookReport, HookStatus, PhaseReport, ShutdownReport } from "./src/shutdown_report.ts";
 export type { PoolState, PoolStats, WorkerState, WorkerStats } from "./src/stats.ts";
 export type { TaskContext, WorkerContext, WorkerEndpoint } from "./src/worker/run_worker.ts";
 export { runWorker } from "./src/worker/run_worker.ts";

@@ -4,7 +4,18 @@
  * Importing it registers the host (mod.ts does).
  */
 import process from "node:process";
-import { registerShutdownHost, type ShutdownHost } from "../src/shutdown_host.ts";
+import { type FatalKind, registerShutdownHost, type ShutdownHost } from "../src/shutdown_host.ts";
+
+/** The error events of the web platform, as Deno dispatches them on globalThis. */
+interface FatalEvent {
+  error?: unknown;
+  reason?: unknown;
+  preventDefault(): void;
+}
+type EventTarget = {
+  addEventListener(type: string, listener: (event: FatalEvent) => void): void;
+  removeEventListener(type: string, listener: (event: FatalEvent) => void): void;
+};
 
 /** The parts of the Deno namespace used here (the project type-checks without Deno's types). */
 interface DenoApi {
@@ -77,7 +88,40 @@ function env(name: string): string | undefined {
   return deno.env.get(name);
 }
 
+/**
+ * Deno reports uncaught errors as "error" / "unhandledrejection" events on globalThis (preventing
+ * the default keeps the process alive); Node and Bun emit process events, and a listener keeps
+ * the process alive likewise.
+ */
+function onFatal(handler: (error: unknown, kind: FatalKind) => void): () => void {
+  if (deno) {
+    const target = globalThis as unknown as EventTarget;
+    const onError = (event: FatalEvent): void => {
+      event.preventDefault();
+      handler(event.error, "uncaughtException");
+    };
+    const onRejection = (event: FatalEvent): void => {
+      event.preventDefault();
+      handler(event.reason, "unhandledRejection");
+    };
+    target.addEventListener("error", onError);
+    target.addEventListener("unhandledrejection", onRejection);
+    return () => {
+      target.removeEventListener("error", onError);
+      target.removeEventListener("unhandledrejection", onRejection);
+    };
+  }
+  const onException = (error: unknown): void => handler(error, "uncaughtException");
+  const onRejection = (reason: unknown): void => handler(reason, "unhandledRejection");
+  process.on("uncaughtException", onException);
+  process.on("unhandledRejection", onRejection);
+  return () => {
+    process.off("uncaughtException", onException);
+    process.off("unhandledRejection", onRejection);
+  };
+}
+
 /** The host for the runtime this code runs on. */
-export const processHost: ShutdownHost = { listen, exit, flush, env };
+export const processHost: ShutdownHost = { listen, exit, flush, env, onFatal };
 
 registerShutdownHost(processHost);

@@ -1,21 +1,30 @@
 /**
  * The graceful shutdown coordinator. On the first signal (or `run()`): readiness fails at once;
  * after `delay` the shutdown signal fires and the phases run in order, each hook with a bounded
- * budget inside one global deadline counted from the signal; then a summary is logged and the
- * process exits. A second signal forces the end at once.
+ * budget inside one global deadline counted from the signal; then the emergency hooks run, a
+ * summary is logged and the process exits. A second signal, the deadline, or an uncaught error
+ * during the run forces the end at once (the emergency hooks still run).
  */
-import { type Closable, closableHook, closableName, isClosable } from "./shutdown_closable.ts";
-import { type ShutdownHost, shutdownHost } from "./shutdown_host.ts";
+import type { Closable } from "./shutdown_closable.ts";
+import { describeThrown, safeGet } from "./shutdown_describe.ts";
+import { type EmergencyFn, EmergencyHooks, type EmergencyOptions, formatEmergency } from "./shutdown_emergency.ts";
+import { HookRegistry } from "./shutdown_hooks.ts";
+import { type FatalKind, type ShutdownHost, shutdownHost } from "./shutdown_host.ts";
 import {
   chooseExitCode,
-  duration,
   type HookOptions,
   type ResolvedShutdownOptions,
   resolveShutdownOptions,
   type ShutdownOptions,
 } from "./shutdown_options.ts";
-import { type Hook, type HookFn, type PhaseRun, runPhase, skippedPhase } from "./shutdown_phase.ts";
-import { formatPhase, formatSummary, type PhaseReport, type ShutdownReport } from "./shutdown_report.ts";
+import { type HookFn, type PhaseRun, runPhase, skippedPhase } from "./shutdown_phase.ts";
+import {
+  type FatalReport,
+  formatPhase,
+  formatSummary,
+  type PhaseReport,
+  type ShutdownReport,
+} from "./shutdown_report.ts";
 
 /** idle → delaying (readiness fails, still serving) → running (phases) → done. */
 export type ShutdownState = "idle" | "delaying" | "running" | "done";
@@ -24,25 +33,37 @@ const now = (): number => performance.now();
 
 /** Longest wait for stdout/stderr before exiting. */
 const FLUSH_LIMIT = 100;
-/** After a forced end, exit by this time even if something in our own path stalls. */
+/** After a forced end (or the deadline), exit by this time even if something in our own path stalls. */
 const FORCE_BACKSTOP = 150;
+
+type ForcedBy = ShutdownReport["forcedBy"];
 
 /** Coordinates a graceful shutdown on signals, in phases, inside one deadline. */
 export class Shutdown {
   readonly #options: ResolvedShutdownOptions;
   readonly #host: ShutdownHost;
-  readonly #hooks: Hook[] = [];
+  readonly #hooks: HookRegistry;
   readonly #controller = new AbortController();
-  readonly #phasesStarted = new Set<string>();
   readonly #phaseRuns: PhaseRun[] = [];
+  /** Reports of the phases finished (or skipped) so far, in order. */
+  readonly #phaseReports: PhaseReport[] = [];
+  readonly #emergency = new EmergencyHooks();
   #state: ShutdownState = "idle";
   #run: Promise<ShutdownReport> | undefined;
+  #reason = "";
+  #startedAt = 0;
   #deadline = Number.POSITIVE_INFINITY;
+  #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  #backstop: ReturnType<typeof setTimeout> | undefined;
   #firstSignalAt: number | undefined;
-  #forcedBy: ShutdownReport["forcedBy"] = null;
+  #forcedBy: ForcedBy = null;
+  #fatal: FatalReport | undefined;
   #current: PhaseRun | undefined;
   #wakeDelay: (() => void) | undefined;
   #uninstall: (() => void) | undefined;
+  #removeFatal: (() => void) | undefined;
+  /** The exit code once the report is out (only the stdio flush is left before the exit). */
+  #exitCode: number | undefined;
   #exited = false;
 
   /**
@@ -52,6 +73,7 @@ export class Shutdown {
   constructor(options: ShutdownOptions = {}, host?: ShutdownHost) {
     this.#host = host ?? shutdownHost();
     this.#options = resolveShutdownOptions(options, (name) => this.#host.env(name));
+    this.#hooks = new HookRegistry(this.#options.phases.map((p) => p.name));
   }
 
   /** True until shutdown starts (first signal or run()); serve it on a readiness probe. */
@@ -87,59 +109,22 @@ export class Shutdown {
   add(name: string, fn: HookFn, options?: HookOptions): () => void;
   add(target: Closable, options?: HookOptions): () => void;
   add(first: string | Closable, second?: HookFn | HookOptions, third?: HookOptions): () => void {
-    let fn: HookFn;
-    let options: HookOptions | undefined;
-    let defaultName: string;
-    if (typeof first === "string") {
-      if (first === "") throw new TypeError('mpms: shutdown hook name must be a non-empty string, got ""');
-      if (typeof second !== "function") {
-        throw new TypeError(`mpms: shutdown.add("${first}", fn) needs a function, got ${typeof second}`);
-      }
-      fn = second;
-      options = third;
-      defaultName = first;
-    } else if (isClosable(first)) {
-      fn = closableHook(first);
-      options = second as HookOptions | undefined;
-      defaultName = closableName(first);
-    } else {
-      throw new TypeError(
-        `mpms: shutdown.add() needs (name, fn) or an object with close() or destroy(), got ${String(first)}`,
-      );
-    }
-    const hook = this.#hookFrom(fn, options, defaultName);
-    this.#hooks.push(hook);
-    return () => {
-      const i = this.#hooks.indexOf(hook);
-      if (i >= 0) this.#hooks.splice(i, 1);
-    };
+    return this.#hooks.add(first, second, third);
   }
 
-  #hookFrom(fn: HookFn, options: HookOptions | undefined, defaultName: string): Hook {
-    if (options !== undefined && (options === null || typeof options !== "object")) {
-      throw new TypeError(`mpms: shutdown hook options must be an object, got ${String(options)}`);
-    }
-    const phase = options?.phase ?? "workers";
-    const names = this.#options.phases.map((p) => p.name);
-    if (typeof phase !== "string" || !names.includes(phase)) {
-      const list = names.map((n) => `"${n}"`).join(", ");
-      throw new RangeError(`mpms: option "phase" must be one of ${list}, got ${JSON.stringify(phase)}`);
-    }
-    const explicitName = options?.name;
-    if (explicitName !== undefined && (typeof explicitName !== "string" || explicitName === "")) {
-      throw new TypeError(`mpms: option "name" must be a non-empty string, got ${JSON.stringify(explicitName)}`);
-    }
-    const timeout = duration("timeout", options?.timeout, Number.POSITIVE_INFINITY, {
-      positive: true,
-      infinite: true,
-    });
-    const base = explicitName ?? defaultName;
-    if (this.#phasesStarted.has(phase)) {
-      throw new Error(`mpms: shutdown phase "${phase}" has already started; hook "${base}" was added too late`);
-    }
-    let name = base;
-    for (let n = 2; this.#hooks.some((h) => h.phase === phase && h.name === name); n++) name = `${base} ${n}`;
-    return { name, phase, timeout, fn };
+  /**
+   * Register an emergency hook: synchronous, run once right before the process exits on every
+   * way out of the shutdown (a clean end, the deadline, a second signal, force(), an uncaught
+   * exception or unhandled rejection during the run), in registration order. A hook that throws
+   * does not stop the next; together they get 100 ms (EMERGENCY_BUDGET), checked between hooks
+   * (the rest are skipped). For last-resort work: write a state or pid file, flush a synchronous
+   * log, remove a lock. Returns a function that removes the hook again.
+   *
+   * @example
+   * shutdown.emergency(() => fs.rmSync(lockFile, { force: true }), { name: "lock" });
+   */
+  emergency(fn: EmergencyFn, options?: EmergencyOptions): () => void {
+    return this.#emergency.add(fn, options);
   }
 
   /**
@@ -187,7 +172,9 @@ export class Shutdown {
    */
   run(reason = "manual"): Promise<ShutdownReport> {
     if (typeof reason !== "string" || reason === "") {
-      return Promise.reject(new TypeError(`mpms: shutdown reason must be a non-empty string, got ${String(reason)}`));
+      return Promise.reject(
+        new TypeError(`mpms: shutdown reason must be a non-empty string, got ${describeThrown(reason)}`),
+      );
     }
     this.#run ??= this.#execute(reason);
     return this.#run;
@@ -203,24 +190,118 @@ export class Shutdown {
     return this.#run as Promise<ShutdownReport>;
   }
 
-  #force(by: "signal" | "manual", reason: string): void {
+  #force(by: "signal" | "manual" | "error", reason: string): void {
     if (this.#state === "done" || this.#forcedBy !== null) return;
-    this.#forcedBy = by === "signal" ? "signal" : "manual";
+    this.#forcedBy = by;
     if (this.#run === undefined) void this.run(reason);
     this.#wakeDelay?.();
     this.#current?.force();
-    if (this.#options.exit) {
-      const code = typeof this.#options.forcedExitCode === "number" ? this.#options.forcedExitCode : 1;
-      setTimeout(() => this.#exit(code), FORCE_BACKSTOP);
+    this.#armBackstop();
+  }
+
+  /** The global deadline passed: the hooks are cut by their own timers; make sure we exit. */
+  #onDeadline(): void {
+    if (this.#state === "done") return;
+    if (this.#forcedBy === null) this.#forcedBy = "deadline";
+    this.#wakeDelay?.();
+    this.#armBackstop();
+  }
+
+  /** An uncaught exception or unhandled rejection during the run (with `exit` on) forces the end. */
+  #onFatal(error: unknown, kind: FatalKind): void {
+    const message = describeThrown(error);
+    const stack = safeGet(error, "stack");
+    const what = kind === "unhandledRejection" ? "unhandled rejection" : "uncaught exception";
+    const line = `mpms shutdown: ${what} during shutdown: ${typeof stack === "string" ? stack : message}`;
+    // the runtime would have printed it: do so even without a logger
+    if (this.#options.logger) this.#warn(line);
+    else this.#stderr(line);
+    if (this.#state === "done") return; // the report is out and the exit under way
+    this.#fatal ??= { kind, error, message };
+    this.#force("error", kind);
+  }
+
+  #armBackstop(): void {
+    if (!this.#options.exit || this.#backstop !== undefined) return;
+    this.#backstop = setTimeout(
+      () => this.#exitNow(`forced end not finished after ${FORCE_BACKSTOP} ms`),
+      FORCE_BACKSTOP,
+    );
+  }
+
+  /**
+   * Exit at once (the backstop, or our own path failed): the emergency hooks run if they have not,
+   * and the exit code is the report's, or `forcedExitCode` chosen from the run as it stands.
+   */
+  #exitNow(why: string): void {
+    if (this.#exited || !this.#options.exit) return;
+    if (this.#exitCode !== undefined) {
+      this.#warn(`mpms shutdown: ${why} (flushing output); exiting now with exit code ${this.#exitCode}`);
+      this.#exit(this.#exitCode);
+      return;
     }
+    this.#runEmergency();
+    const code = chooseExitCode(this.#options, this.#snapshot());
+    this.#warn(`mpms shutdown: ${why}; exiting now with exit code ${code}`);
+    this.#exit(code);
+  }
+
+  /** The report as things stand (the run is cut): phases so far, the current one, the rest skipped. */
+  #snapshot(): Omit<ShutdownReport, "exitCode"> {
+    const phases = [...this.#phaseReports];
+    if (this.#current !== undefined) phases.push(this.#current.report());
+    for (const phase of this.#options.phases.slice(phases.length)) {
+      phases.push(skippedPhase(phase.name, this.#hooks.of(phase.name)));
+    }
+    return {
+      reason: this.#reason,
+      ok: false,
+      forced: true,
+      forcedBy: this.#forcedBy ?? "error",
+      ...(this.#fatal !== undefined ? { fatal: this.#fatal } : {}),
+      ms: now() - this.#startedAt,
+      phases,
+      running: this.#phaseRuns.flatMap((r) => r.unsettled()),
+      emergency: this.#emergency.reports ?? [],
+    };
+  }
+
+  /** Run the emergency hooks (once) and log which ran. */
+  #runEmergency(): void {
+    if (this.#emergency.reports !== undefined) return;
+    const reports = this.#emergency.run();
+    if (reports.length === 0) return;
+    if (reports.every((r) => r.status === "ok")) this.#info(formatEmergency(reports));
+    else this.#warn(formatEmergency(reports));
   }
 
   async #execute(reason: string): Promise<ShutdownReport> {
+    try {
+      return await this.#phasesThenExit(reason);
+    } catch (error) {
+      // not expected (every step is guarded), but a shutdown must still end
+      this.#warn(`mpms shutdown: internal error: ${describeThrown(error)}`);
+      this.#exitNow("internal error");
+      throw error;
+    }
+  }
+
+  async #phasesThenExit(reason: string): Promise<ShutdownReport> {
     const o = this.#options;
     const start = now();
     const deadline = start + o.timeout;
+    this.#reason = reason;
+    this.#startedAt = start;
     this.#deadline = deadline;
     this.#state = "delaying";
+    this.#armDeadline();
+    if (o.exit && this.#host.onFatal !== undefined) {
+      try {
+        this.#removeFatal = this.#host.onFatal((error, kind) => this.#onFatal(error, kind));
+      } catch {
+        // a host that cannot take over uncaught errors leaves them to the runtime
+      }
+    }
     this.#info(
       `mpms shutdown: ${reason}; deadline ${o.timeout} ms${o.delay > 0 ? `, serving ${o.delay} ms more first` : ""}`,
     );
@@ -237,10 +318,9 @@ export class Shutdown {
     this.#state = "running";
     this.#controller.abort(new DOMException(`shutdown (${reason})`, "AbortError"));
 
-    const phases: PhaseReport[] = [];
+    const phases = this.#phaseReports;
     for (const phase of o.phases) {
-      const hooks = this.#hooks.filter((h) => h.phase === phase.name);
-      this.#phasesStarted.add(phase.name);
+      const hooks = this.#hooks.start(phase.name);
       if (this.#forcedBy === null && deadline - now() <= 0) this.#forcedBy = "deadline";
       if (this.#forcedBy !== null) {
         const skipped = skippedPhase(phase.name, hooks);
@@ -251,6 +331,7 @@ export class Shutdown {
       const run = runPhase(phase, hooks, reason, deadline);
       this.#current = run;
       this.#phaseRuns.push(run);
+      if (this.#forcedBy !== null) run.force(); // a hook forced the run while the phase was starting
       const report = await run.done;
       this.#current = undefined;
       phases.push(report);
@@ -261,33 +342,74 @@ export class Shutdown {
       else this.#warn(formatPhase(report));
     }
 
+    this.#runEmergency();
+    const emergency = this.#emergency.reports ?? [];
     const forced = this.#forcedBy !== null;
     const base = {
       reason,
-      ok: !forced && phases.every((p) => p.hooks.every((h) => h.status === "ok")),
+      ok:
+        !forced &&
+        phases.every((p) => p.hooks.every((h) => h.status === "ok")) &&
+        emergency.every((h) => h.status === "ok"),
       forced,
       forcedBy: this.#forcedBy,
+      ...(this.#fatal !== undefined ? { fatal: this.#fatal } : {}),
       ms: now() - start,
-      phases,
+      phases: [...phases],
       running: this.#phaseRuns.flatMap((r) => r.unsettled()),
+      emergency,
     };
     const report: ShutdownReport = { ...base, exitCode: chooseExitCode(o, base) };
     this.#state = "done";
+    clearTimeout(this.#deadlineTimer);
     if (report.ok) this.#info(formatSummary(report, o.exit));
     else this.#warn(formatSummary(report, o.exit));
     if (o.exit) {
-      await Promise.race([this.#host.flush().catch(() => {}), new Promise((r) => setTimeout(r, FLUSH_LIMIT))]);
+      this.#exitCode = report.exitCode;
+      await Promise.race([this.#flush(), new Promise((r) => setTimeout(r, FLUSH_LIMIT))]);
       this.#exit(report.exitCode);
     } else {
+      clearTimeout(this.#backstop);
       this.#uninstall?.(); // further signals get the runtime's default behaviour again
     }
     return report;
   }
 
+  /** Arm the global deadline (re-armed when a timer fires early: Node counts from cached loop time). */
+  #armDeadline(): void {
+    this.#deadlineTimer = setTimeout(
+      () => {
+        if (this.#deadline - now() > 0) this.#armDeadline();
+        else this.#onDeadline();
+      },
+      Math.max(0, this.#deadline - now()),
+    );
+  }
+
+  /** The host's flush, which must not fail the exit whatever it does. */
+  async #flush(): Promise<void> {
+    try {
+      await this.#host.flush();
+    } catch {
+      // output may be lost; the exit goes on
+    }
+  }
+
   #exit(code: number): void {
     if (this.#exited) return;
     this.#exited = true;
+    clearTimeout(this.#deadlineTimer);
+    clearTimeout(this.#backstop);
     this.#host.exit(code);
+    this.#removeFatal?.(); // only reached with a host whose exit() returns (tests)
+  }
+
+  #stderr(message: string): void {
+    try {
+      console.error(message);
+    } catch {
+      // nowhere left to write
+    }
   }
 
   #info(message: string): void {

@@ -1,7 +1,8 @@
 /**
- * Hooks made from objects: a Pool closes gracefully within the hook's time and is destroyed when
- * the hook is cut (if its close() had to destroy it, the hook ends as timed out, naming how many
- * tasks were cancelled); anything else with close() and/or destroy() is closed, and destroyed if cut.
+ * Hooks made from objects: a Pool closes gracefully within the hook's time (less a reserve for
+ * destroy()) and is destroyed at that time, or when the hook is cut, even if the application had
+ * already called close() without a timeout (the hook then ends as timed out, naming how many tasks
+ * were cancelled); anything else with close() and/or destroy() is closed, and destroyed if cut.
  */
 import { Pool } from "./pool.ts";
 import type { HookFn } from "./shutdown_phase.ts";
@@ -36,20 +37,33 @@ export function closableName(target: Closable): string {
 export function closableHook(target: Closable): HookFn {
   if (target instanceof Pool) {
     return async (signal, context) => {
-      const destroy = (): void => void target.destroy().catch(() => {});
-      signal.addEventListener("abort", destroy, { once: true });
+      const destroy = (): Promise<void> => target.destroy().catch(() => {});
+      const onAbort = (): void => void destroy();
+      signal.addEventListener("abort", onAbort, { once: true });
       const cancelledBefore = target.stats().cancelled;
       const left = context.timeLeft();
       const timeout = Math.max(0, left - Math.min(POOL_DESTROY_RESERVE, left / 5));
       const started = performance.now();
+      // Our own timer as well as close()'s: if the application already called close() (without a
+      // timeout, or with a longer one), this close() returns that pending close and its timeout
+      // does not apply. Destroying at our timeout keeps the budget whatever close() came first.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let destroyed = false;
+      const giveUp = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          destroyed = true;
+          resolve(destroy());
+        }, timeout);
+      });
       try {
-        await target.close({ timeout });
+        await Promise.race([target.close({ timeout }), giveUp]);
       } finally {
-        signal.removeEventListener("abort", destroy);
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
       }
       const cancelled = target.stats().cancelled - cancelledBefore;
-      if (cancelled > 0 && performance.now() - started >= timeout) {
-        // close() reached its timeout and destroyed the pool: report the hook as timed out
+      if (destroyed || (cancelled > 0 && performance.now() - started >= timeout)) {
+        // close() did not finish within its time and the pool was destroyed: report the hook as timed out
         throw new DOMException(
           `close() reached its ${Math.round(timeout)} ms; ${cancelled} tasks cancelled`,
           "TimeoutError",

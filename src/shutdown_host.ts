@@ -4,6 +4,9 @@
  * implementation for Deno, Bun and Node; tests may pass their own to `new Shutdown(options, host)`.
  */
 
+/** What went uncaught: a thrown exception, or a rejected promise nobody handled. */
+export type FatalKind = "uncaughtException" | "unhandledRejection";
+
 /** What the coordinator needs from the runtime. */
 export interface ShutdownHost {
   /** Install `onSignal` for each signal; returns a function that removes them again. */
@@ -14,6 +17,12 @@ export interface ShutdownHost {
   flush(): Promise<void>;
   /** An environment variable, or undefined when unset or not readable (Deno without --allow-env). */
   env(name: string): string | undefined;
+  /**
+   * Take over uncaught exceptions and unhandled rejections (which would otherwise end the process
+   * at once, without the emergency hooks) until the returned function is called. Optional: a host
+   * without it leaves them to the runtime.
+   */
+  onFatal?(handler: (error: unknown, kind: FatalKind) => void): () => void;
 }
 
 let registered: ShutdownHost | undefined;

@@ -3,6 +3,7 @@
  * min(its timeout, what the phase and the global deadline leave). A hook that overruns is cut
  * (its signal fires) and reported; the phase never waits past its budget.
  */
+import { describeThrown, isTimeoutError } from "./shutdown_describe.ts";
 import type { HookReport, HookStatus, PhaseReport } from "./shutdown_report.ts";
 import { worstStatus } from "./shutdown_report.ts";
 
@@ -34,22 +35,20 @@ export interface PhaseRun {
   readonly done: Promise<PhaseReport>;
   /** Cut every hook still running now (forced shutdown). */
   force(): void;
+  /** The phase's report as it stands now (hooks still running count as timed out). */
+  report(): PhaseReport;
   /** "phase/name" of hooks whose promise has not settled (including cut ones). */
   unsettled(): string[];
 }
 
 const now = (): number => performance.now();
 
-/** A hook that fails with a TimeoutError (e.g. its own inner timeout) counts as timed out. */
-function isTimeout(error: unknown): boolean {
-  return (error as { name?: unknown } | null)?.name === "TimeoutError";
-}
-
 interface HookState {
   hook: Hook;
   status: HookStatus | "running";
   ms: number;
-  error?: unknown;
+  /** Set when the hook threw or rejected (even with undefined). */
+  failure?: { error: unknown; message: string };
   settled: boolean;
   controller: AbortController;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -70,31 +69,37 @@ export function runPhase(
   let finished = false;
   let starting = true; // a hook throwing synchronously must not end the phase before the rest start
 
-  const finishIfIdle = (): void => {
-    if (starting || finished || states.some((s) => s.status === "running")) return;
-    finished = true;
+  const build = (): PhaseReport => {
     const reports: HookReport[] = states.map((s) => ({
       name: s.hook.name,
       phase: phase.name,
-      status: s.status as HookStatus,
-      ms: s.ms,
-      ...(s.error !== undefined ? { error: s.error } : {}),
+      status: s.status === "running" ? "timeout" : s.status,
+      ms: s.status === "running" ? now() - start : s.ms,
+      ...(s.failure !== undefined ? { error: s.failure.error, message: s.failure.message } : {}),
     }));
-    resolveDone({
-      name: phase.name,
-      status: worstStatus(reports.map((r) => r.status)),
-      ms: now() - start,
-      hooks: reports,
-    });
+    return { name: phase.name, status: worstStatus(reports.map((r) => r.status)), ms: now() - start, hooks: reports };
   };
 
-  const end = (state: HookState, status: HookStatus, error?: unknown): void => {
+  const finishIfIdle = (): void => {
+    if (starting || finished || states.some((s) => s.status === "running")) return;
+    finished = true;
+    resolveDone(build());
+  };
+
+  const end = (state: HookState, status: HookStatus): void => {
     if (state.status !== "running") return;
     clearTimeout(state.timer);
     state.status = status;
     state.ms = now() - start;
-    if (error !== undefined) state.error = error;
     finishIfIdle();
+  };
+
+  /** The hook threw or rejected: a TimeoutError counts as a timeout, anything else as an error. */
+  const fail = (state: HookState, error: unknown): void => {
+    state.settled = true;
+    if (state.status !== "running") return;
+    state.failure = { error, message: describeThrown(error) };
+    end(state, isTimeoutError(error) ? "timeout" : "error");
   };
 
   const cut = (state: HookState, why: string, name: "TimeoutError" | "AbortError"): void => {
@@ -133,23 +138,20 @@ export function runPhase(
       );
     };
     arm();
-    let result: unknown;
+    let result: Promise<unknown>;
     try {
-      result = hook.fn(state.controller.signal, context);
+      // Promise.resolve() inside the try: reading a returned promise's `constructor` may throw too
+      result = Promise.resolve(hook.fn(state.controller.signal, context));
     } catch (error) {
-      state.settled = true;
-      end(state, isTimeout(error) ? "timeout" : "error", error);
+      fail(state, error);
       continue;
     }
-    Promise.resolve(result).then(
+    result.then(
       () => {
         state.settled = true;
         end(state, "ok");
       },
-      (error: unknown) => {
-        state.settled = true;
-        end(state, isTimeout(error) ? "timeout" : "error", error);
-      },
+      (error: unknown) => fail(state, error),
     );
   }
   starting = false;
@@ -160,6 +162,7 @@ export function runPhase(
     force: () => {
       for (const s of states) cut(s, "was cut by a forced shutdown", "AbortError");
     },
+    report: build,
     unsettled: () => states.filter((s) => !s.settled).map((s) => `${phase.name}/${s.hook.name}`),
   };
 }

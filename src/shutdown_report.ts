@@ -1,4 +1,5 @@
 /** The outcome of one shutdown run, and the log lines that describe it. */
+import type { EmergencyReport } from "./shutdown_emergency.ts";
 
 /** How a hook (or a phase, taking the worst of its hooks) ended. */
 export type HookStatus = "ok" | "error" | "timeout" | "skipped";
@@ -12,6 +13,8 @@ export interface HookReport {
   ms: number;
   /** What the hook threw or rejected with (status "error", or "timeout" for a TimeoutError). */
   error?: unknown;
+  /** `error` described in one line, built so that no thrown value can make it fail. */
+  message?: string;
 }
 
 export interface PhaseReport {
@@ -29,7 +32,10 @@ export interface ShutdownReport {
   ok: boolean;
   /** The run was cut: by a second signal, by `force()`, or because the global deadline passed. */
   forced: boolean;
-  forcedBy: "signal" | "manual" | "deadline" | null;
+  /** "error": an uncaught exception or unhandled rejection during the run (see `fatal`). */
+  forcedBy: "signal" | "manual" | "deadline" | "error" | null;
+  /** The uncaught exception or unhandled rejection that forced the run (forcedBy "error"). */
+  fatal?: FatalReport;
   /** Milliseconds from the start of the run (the signal) to the end of the report. */
   ms: number;
   /** The exit code chosen from `exitCode` / `forcedExitCode` (used when `exit` is on). */
@@ -37,6 +43,16 @@ export interface ShutdownReport {
   phases: PhaseReport[];
   /** Hooks still running when the report was made ("phase/name"): cut by a timeout or by force. */
   running: string[];
+  /** The emergency hooks, in registration order: which ran, threw, or were skipped for budget. */
+  emergency: EmergencyReport[];
+}
+
+/** An uncaught exception or unhandled rejection during the run. */
+export interface FatalReport {
+  kind: "uncaughtException" | "unhandledRejection";
+  error: unknown;
+  /** `error` described in one line. */
+  message: string;
 }
 
 const RANK: Record<HookStatus, number> = { ok: 0, skipped: 1, error: 2, timeout: 3 };
@@ -48,15 +64,10 @@ export function worstStatus(statuses: readonly HookStatus[]): HookStatus {
   return worst;
 }
 
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}
-
 /** One log line for a finished phase, e.g. `phase drain ok in 2003 ms: http ok 2001 ms`. */
 export function formatPhase(phase: PhaseReport): string {
   const hooks = phase.hooks.map((h) => {
-    const detail = h.error !== undefined ? ` (${describeError(h.error)})` : "";
+    const detail = h.message !== undefined ? ` (${h.message})` : "";
     return h.status === "skipped" ? `${h.name} skipped` : `${h.name} ${h.status} ${Math.round(h.ms)} ms${detail}`;
   });
   const head =
@@ -77,10 +88,14 @@ export function formatSummary(report: ShutdownReport, exiting: boolean): string 
         ? "forced: deadline reached"
         : report.forcedBy === "manual"
           ? "forced"
-          : "done with failures";
+          : report.forcedBy === "error"
+            ? `forced by an ${report.fatal?.kind === "unhandledRejection" ? "unhandled rejection" : "uncaught exception"}`
+            : "done with failures";
   parts.push(`mpms shutdown: ${how} in ${Math.round(report.ms)} ms (${report.reason})`);
-  const byStatus = (status: HookStatus): string[] =>
-    report.phases.flatMap((p) => p.hooks.filter((h) => h.status === status).map((h) => `${p.name}/${h.name}`));
+  const byStatus = (status: HookStatus): string[] => [
+    ...report.phases.flatMap((p) => p.hooks.filter((h) => h.status === status).map((h) => `${p.name}/${h.name}`)),
+    ...report.emergency.filter((h) => h.status === status).map((h) => `emergency/${h.name}`),
+  ];
   const timedOut = byStatus("timeout");
   const failed = byStatus("error");
   const skipped = byStatus("skipped");

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { type HookContext, Shutdown } from "../../mod.ts";
+import { waitFor } from "../helpers.ts";
 import { fakeHost, lines, sleep } from "./fake_host.ts";
 
 const quiet = { logger: false as const, exit: false };
@@ -322,6 +323,64 @@ describe("runs and signals", () => {
     const s2 = new Shutdown({ logger: false, exit: false }, host2);
     await s2.run();
     expect(host2.exits).toEqual([]);
+  });
+
+  it("the force backstop exits with the code a forcedExitCode function chose, even while output is stuck", async () => {
+    // stdout never drains and the emergency hooks take most of their budget: the backstop (150 ms
+    // after the second signal) comes before the flush wait (100 ms after the summary) ends
+    const host = fakeHost();
+    host.flush = () => new Promise(() => {});
+    const { logger, out } = lines();
+    const s = new Shutdown({ logger, forcedExitCode: (r) => (r.forcedBy === "signal" ? 9 : 2) }, host);
+    s.add("slow", (signal) => new Promise((resolve) => signal.addEventListener("abort", resolve)), { phase: "drain" });
+    s.emergency(
+      () => {
+        const until = performance.now() + 90;
+        while (performance.now() < until) {
+          // synchronous last-resort work within the 100 ms budget
+        }
+      },
+      { name: "busy" },
+    );
+    s.listen();
+    host.send("SIGINT");
+    await sleep(150); // past the debounce
+    host.send("SIGINT");
+    await waitFor(() => host.exits.length > 0, 2_000, "the exit");
+    await sleep(200); // the later of the two paths must not exit a second time
+    expect(host.exits).toEqual([9]);
+    expect(out.some((l) => l.includes("emergency hooks: busy ok"))).toBe(true);
+    expect(out.some((l) => l.includes("forced end not finished after 150 ms (flushing output)"))).toBe(true);
+  });
+
+  it("a hook forcing the run while its phase starts cuts that phase at once", async () => {
+    const host = fakeHost();
+    const s = new Shutdown({ logger: false, forcedExitCode: 4 }, host);
+    let cut: unknown;
+    s.add(
+      "waits",
+      (signal) =>
+        new Promise<void>((resolve) =>
+          signal.addEventListener("abort", () => {
+            cut = signal.reason;
+            resolve();
+          }),
+        ),
+      { phase: "drain" },
+    );
+    s.add(
+      "forces",
+      () => {
+        void s.force("database gone");
+      },
+      { phase: "drain" },
+    );
+    const t0 = performance.now();
+    const report = await s.run();
+    expect(performance.now() - t0).toBeLessThan(1_000); // not the 30 s deadline
+    expect(report.forcedBy).toBe("manual");
+    expect((cut as DOMException | undefined)?.name).toBe("AbortError");
+    expect(host.exits).toEqual([4]);
   });
 
   it("force() before any run ends at once with everything skipped", async () => {

@@ -122,6 +122,36 @@ describe.each(fixtureRuntimes())("pool shutdown on %s", (rt) => {
       await waitFor(() => allGone(pids), 3_000, "worker processes to exit");
     });
 
+    it("the app already called close() without a timeout: the hook destroys at its budget, later phases run", async () => {
+      // the app's close() would wait 60 s for the long tasks; the pool hook's close({ timeout })
+      // gets that pending close back, so the hook must destroy at its own budget
+      const f = start(rt, "pool.ts", {
+        FIX_ADAPTER: adapter,
+        FIX_TASKS: "100,100,60000,60000",
+        FIX_APP_CLOSE: "1",
+        MPMS_SHUTDOWN_TIMEOUT: "3000",
+      });
+      const pids = await workerPids(f);
+      await f.line(/^app close\(\) called$/);
+      const sent = f.signal("SIGTERM");
+      const exit = await f.exited;
+      const elapsed = exit.at - sent;
+      expect(outcomes(f), f.output()).toEqual({ ok: 2, cancelled: 2, other: [] });
+      // the clients phase ran after the pool: the late submit was refused and the counters agree
+      expect(f.lines, f.output()).toContain("late submit PoolClosedError");
+      expect(stats(f)).toMatchObject({ completed: 2, cancelled: 2, running: 0, queued: 0 });
+      const left = Number((await f.line(/^destroy called ([\d.]+) ms before the deadline$/))[1]);
+      expect(left, f.output()).toBeGreaterThan(0);
+      const summary = (await f.line(/^mpms shutdown: done with failures/)).input;
+      expect(summary).toContain("timed out: workers/pool");
+      expect(summary).not.toContain("skipped");
+      expect(exit.code, f.output()).toBe(1);
+      // close() gets 3000 - 600 ms, then destroys; the exit comes before the deadline (plus the flush)
+      expect(elapsed).toBeGreaterThanOrEqual(2_390);
+      expect(elapsed).toBeLessThan(3_500);
+      await waitFor(() => allGone(pids), 3_000, "worker processes to exit");
+    });
+
     it.skipIf(adapter === "thread")(
       "25: when the parent is SIGKILLed, its worker processes exit on their own",
       async () => {

@@ -55,6 +55,49 @@ describe("add()", () => {
   });
 });
 
+describe("emergency()", () => {
+  it("validates the hook and its name; names repeat with a suffix; removed hooks do not run; late adds throw", async () => {
+    const s = new Shutdown(quiet, fakeHost());
+    expect(() => s.emergency(5 as never)).toThrow(
+      new TypeError("mpms: shutdown.emergency(fn) needs a function, got 5"),
+    );
+    expect(() => s.emergency(async () => {})).toThrow(/needs a synchronous function, got an async one/);
+    expect(() => s.emergency(() => {}, { name: "" })).toThrow(/option "name" must be a non-empty string/);
+    expect(() => s.emergency(() => {}, Object.create(null) as never)).not.toThrow();
+    expect(() => s.emergency(() => {}, 7 as never)).toThrow(/options must be an object, got 7/);
+    const ran: string[] = [];
+    s.emergency(function pidfile() {
+      ran.push("pidfile");
+    });
+    s.emergency(() => ran.push("lock"), { name: "lock" });
+    s.emergency(() => ran.push("lock 2"), { name: "lock" });
+    const remove = s.emergency(() => ran.push("removed"), { name: "removed" });
+    remove();
+    s.emergency(() => Promise.reject(new Error("async work")) as never, { name: "returns-promise" });
+    const report = await s.run();
+    expect(ran).toEqual(["pidfile", "lock", "lock 2"]);
+    expect(report.emergency.map((h) => [h.name, h.status])).toEqual([
+      ["emergency", "ok"], // the nameless one registered with null-prototype options
+      ["pidfile", "ok"],
+      ["lock", "ok"],
+      ["lock 2", "ok"],
+      ["returns-promise", "error"],
+    ]);
+    expect(report.emergency.at(-1)?.message).toMatch(/returned a promise; emergency hooks are synchronous/);
+    expect(report.ok).toBe(false);
+    expect(() => s.emergency(() => {}, { name: "late" })).toThrow(/already run; "late" was added too late/);
+  });
+
+  it("run once, even when the run is forced after they ran", async () => {
+    const s = new Shutdown(quiet, fakeHost());
+    let calls = 0;
+    s.emergency(() => calls++, { name: "count" });
+    await s.run();
+    await s.force();
+    expect(calls).toBe(1);
+  });
+});
+
 describe("options and environment", () => {
   it("bad options throw TypeError/RangeError naming the option and the value", () => {
     const host = fakeHost();
