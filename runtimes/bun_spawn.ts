@@ -4,11 +4,12 @@
  * talks to Bun; a Node child never answers). The child runs the same entry as `process`.
  */
 import type { Adapter, AdapterOptions, SpawnRequest, WorkerHandle } from "../src/adapter.ts";
-import type { FromWorker, ToWorker } from "../src/protocol.ts";
+import type { ToWorker } from "../src/protocol.ts";
 import { fromWireError } from "../src/wire_error.ts";
-import { childCommand, childEnv } from "./child_command.ts";
+import { childCommand } from "./child_command.ts";
 import { ExitGate, Killer } from "./child_exit.ts";
-import { type ChildNotice, decodeJson, encodeJson, isNotice } from "./json_wire.ts";
+import { workerEnv } from "./env.ts";
+import { deliverFrame, encodeBatch } from "./wire/frame.ts";
 
 const ENTRY = new URL(`./ipc_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
 
@@ -25,7 +26,7 @@ interface BunSpawnOptions {
   stdio: ["ignore", "inherit", "inherit"];
   serialization: "json";
   detached: boolean;
-  ipc(message: string): void;
+  ipc(message: unknown): void;
   onExit(subprocess: BunSubprocess, exitCode: number | null, signalCode: string | number | null, error?: unknown): void;
   onDisconnect(): void;
 }
@@ -37,33 +38,29 @@ export default function bunAdapter(options: AdapterOptions): Adapter {
   const bun = (globalThis as { Bun?: BunApi }).Bun;
   if (!bun) throw new Error('mpms: adapter "bun" needs a Bun host; use adapter "process" on this runtime');
   const command = childCommand(options, ENTRY);
-  const env = childEnv(options);
   return {
     name: "bun",
     canKillBusy: true,
     isolated: true,
     spawn(request: SpawnRequest): WorkerHandle {
       const gate = new ExitGate(request.onExit);
-      let child: BunSubprocess | undefined;
-      const killer = new Killer(
-        (signal) => child?.kill(signal),
-        () => gate.ended,
-      );
-      child = bun.spawn({
+      const child = bun.spawn({
         cmd: [command.execPath, ...command.args],
         cwd: options.cwd,
-        env,
+        env: workerEnv(options), // the host's environment as it is now, plus `env`
         stdio: ["ignore", "inherit", "inherit"],
         serialization: "json",
-        // Own process group (Ctrl-C reaches the host only); the child exits when IPC closes.
+        // Own process group (Ctrl-C reaches the host only); the child exits when IPC closes, or
+        // by its watchdog. Kills go to the whole group (the tasks' subprocesses too).
         detached: true,
-        ipc(text) {
+        ipc(received) {
           if (gate.done) return;
-          if (isNotice(text)) gate.error = fromWireError(decodeJson<ChildNotice>(text).fatal);
-          else request.onMessages(decodeJson<FromWorker[]>(text));
+          deliverFrame(received, request, (notice) => {
+            gate.error = fromWireError(notice.fatal);
+          });
         },
         onExit(_child, exitCode, signalCode, error) {
-          killer.cancel();
+          killer.exited(); // never during spawn(): Bun reports exits on a later turn
           if (error !== undefined) gate.error ??= error;
           gate.exited(exitCode, signalCode === null ? null : String(signalCode));
         },
@@ -73,11 +70,12 @@ export default function bunAdapter(options: AdapterOptions): Adapter {
         },
       });
       const spawned = child;
+      const killer = new Killer(spawned.pid, () => gate.ended);
       return {
         pid: spawned.pid,
         threadId: null,
         send(batch: ToWorker[]) {
-          const text = encodeJson(batch); // throws, sending nothing, when the batch is not JSON
+          const text = encodeBatch(batch); // throws, sending nothing, when a value cannot be carried
           if (gate.ended) return;
           try {
             spawned.send(text);

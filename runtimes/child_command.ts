@@ -4,10 +4,12 @@
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AdapterOptions } from "../src/adapter.ts";
+import { denoChildPermissions } from "./deno_permissions.ts";
 import { currentRuntime, isTypeScript, type RuntimeName } from "./detect.ts";
+import { WATCHDOG_ARGUMENT } from "./watchdog.ts";
 
 /** The binary and arguments of a child worker. */
 export interface ChildCommand {
@@ -38,38 +40,6 @@ export function runtimeOfBinary(execPath: string): RuntimeName {
 
 /** The mpms package root (holds src/ and runtimes/). */
 const MPMS_ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-const PROJECT_MARKERS = ["package.json", "deno.json", "deno.jsonc", "node_modules"];
-
-/** The nearest folder above `file` that looks like a project root; its own folder if none. */
-function projectRoot(file: string): string {
-  const start = dirname(file);
-  try {
-    for (let dir = start; ; dir = dirname(dir)) {
-      if (PROJECT_MARKERS.some((marker) => existsSync(join(dir, marker)))) return dir;
-      if (dirname(dir) === dir) return start;
-    }
-  } catch {
-    return start; // the host may not read the file system (Deno without --allow-read)
-  }
-}
-
-/**
- * Deno children get only what they need by default: read access to the task module's project
- * (its static imports are checked too when it is imported dynamically) and to mpms itself, and
- * access to the environment variables the pool was given in `env` (and to no others).
- */
-export function defaultDenoPermissions(module: URL, env?: Record<string, string>): string[] {
-  const paths = [MPMS_ROOT.replace(/\/$/, "")];
-  if (module.protocol === "file:") {
-    const root = projectRoot(fileURLToPath(module));
-    if (!paths.includes(root)) paths.push(root);
-  }
-  const permissions = [`--allow-read=${paths.join(",")}`];
-  const names = Object.keys(env ?? {}).filter((name) => name !== "" && !/[,=]/.test(name));
-  if (names.length > 0) permissions.push(`--allow-env=${names.join(",")}`);
-  return permissions;
-}
 
 /** Node runs a TypeScript entry (mpms from source) through tsx, loaded first. */
 function tsxLoader(): string {
@@ -103,10 +73,11 @@ export function childCommand(options: AdapterOptions, entry: URL): ChildCommand 
   const execPath = options.execPath ?? hostExecPath();
   const runtime = options.execPath === undefined ? currentRuntime() : runtimeOfBinary(execPath);
   const extra = options.execArgv ?? [];
-  const tail = [fileURLToPath(entry), options.module.href];
+  // the child's watchdog exits it (and its group) once this host is gone
+  const tail = [fileURLToPath(entry), options.module.href, WATCHDOG_ARGUMENT];
   switch (runtime) {
     case "deno": {
-      const permissions = options.permissions ?? defaultDenoPermissions(options.module, options.env);
+      const permissions = denoChildPermissions(options);
       return { execPath, runtime, args: ["run", "--no-prompt", ...permissions, ...extra, ...tail] };
     }
     case "bun":
@@ -116,16 +87,8 @@ export function childCommand(options: AdapterOptions, entry: URL): ChildCommand 
       // Running from source: the built entry beside it needs no loader for itself (a stale build
       // is refused by the protocol version check); the entry loads tsx only for a .ts task module.
       const built = builtEntry(entry);
-      if (built) return { execPath, runtime, args: [...extra, built, options.module.href] };
+      if (built) return { execPath, runtime, args: [...extra, built, ...tail.slice(1)] };
       return { execPath, runtime, args: ["--import", tsxLoader(), ...extra, ...tail] };
     }
   }
-}
-
-/** The child's environment: the host's, plus `options.env` (undefined: inherit as is). */
-export function childEnv(options: AdapterOptions): Record<string, string> | undefined {
-  if (options.env === undefined) return undefined;
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
-  return Object.assign(env, options.env);
 }

@@ -1,7 +1,9 @@
 /**
  * Exit bookkeeping shared by the process adapters: report a child's exit exactly once, after its
- * channel delivered every message, and stop a child with SIGTERM → SIGKILL escalation.
+ * channel delivered every message, and stop a child (with its process group) with SIGTERM →
+ * SIGKILL escalation.
  */
+import process from "node:process";
 import type { WorkerExit } from "../src/adapter.ts";
 
 /** How long to wait, after the exit, for the channel to report that it closed. */
@@ -102,17 +104,51 @@ export class ExitGate {
 /** Signals the escalation uses. */
 export type StopSignal = "SIGTERM" | "SIGKILL";
 
+/** Sends `signal` to a pid (negative: to that process group); throws ESRCH if there is none. */
+export type SendSignal = (pid: number, signal: StopSignal) => void;
+
+const sendWithProcess: SendSignal = (pid, signal) => process.kill(pid, signal);
+
+/** Process groups are POSIX: on Windows a signal goes to the pid alone. */
+const GROUPS = process.platform !== "win32";
+
+/**
+ * Signal a child and everything in its process group: the subprocesses its tasks started
+ * (ffmpeg and the like) stop with it. Every child is a group leader (spawned `detached`), so its
+ * group id is its pid. If the group is gone, the pid alone is tried (it throws when that is gone
+ * too: the caller's exit report is on its way).
+ */
+export function signalGroup(pid: number, signal: StopSignal, send: SendSignal = sendWithProcess): void {
+  if (GROUPS) {
+    try {
+      send(-pid, signal);
+      return;
+    } catch {
+      // no such group (a child that is not a group leader): its pid alone
+    }
+  }
+  send(pid, signal);
+}
+
 /**
  * `kill(graceMs)` for a child: SIGTERM now and SIGKILL after `graceMs`, or SIGKILL at once for 0.
- * A later call can only make it harsher (kill(0) after kill(500) sends SIGKILL now).
+ * A later call can only make it harsher (kill(0) after kill(500) sends SIGKILL now). Signals go to
+ * the child's process group ({@link signalGroup}); once the child has exited, {@link exited}
+ * SIGKILLs whatever is left of its group, so no subprocess of a task outlives its worker.
  */
 export class Killer {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private killed = false;
 
+  /**
+   * @param pid the child's pid (null: it never started; nothing is signalled)
+   * @param isDone true once the child has exited (its pid may be reused: no more signals)
+   * @param send how to signal (default `process.kill`; the Deno host passes `Deno.kill`)
+   */
   constructor(
-    private readonly signal: (signal: StopSignal) => void,
+    private readonly pid: number | null,
     private readonly isDone: () => boolean,
+    private readonly send: SendSignal = sendWithProcess,
   ) {}
 
   kill(graceMs = 0): void {
@@ -120,16 +156,16 @@ export class Killer {
     if (graceMs <= 0) {
       this.killed = true;
       this.cancel();
-      this.send("SIGKILL");
+      this.signal("SIGKILL");
       return;
     }
     if (this.timer !== undefined) return;
-    this.send("SIGTERM");
+    this.signal("SIGTERM");
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.isDone()) return;
       this.killed = true;
-      this.send("SIGKILL");
+      this.signal("SIGKILL");
     }, graceMs);
   }
 
@@ -139,9 +175,26 @@ export class Killer {
     this.timer = undefined;
   }
 
-  private send(signal: StopSignal): void {
+  /**
+   * The child exited (call as soon as it is known): stop any escalation, and SIGKILL what is
+   * left of its group, the subprocesses its tasks started and did not wait for. Only the group
+   * is signalled, never the pid: while a group has members its id cannot be given to a new
+   * process, and an empty group is simply not found (ESRCH).
+   */
+  exited(): void {
+    this.cancel();
+    if (this.pid === null || !GROUPS) return;
     try {
-      this.signal(signal);
+      this.send(-this.pid, "SIGKILL");
+    } catch {
+      // the group is empty: nothing was left behind
+    }
+  }
+
+  private signal(signal: StopSignal): void {
+    if (this.pid === null) return;
+    try {
+      signalGroup(this.pid, signal, this.send);
     } catch {
       // already gone (ESRCH): the exit is on its way
     }

@@ -1,17 +1,18 @@
 /**
  * `adapter: "process"`: one child process per worker through node:child_process, with an IPC
  * channel carrying strict-JSON text. Works from a Node, Bun or Deno host, and with any of the
- * three as the child runtime. Signals go through process.kill(pid): Deno's ChildProcess.kill()
- * ignores every call after the first and cuts the IPC channel at once.
+ * three as the child runtime. Signals go through process.kill(-pid) to the child's process group:
+ * Deno's ChildProcess.kill() ignores every call after the first and cuts the IPC channel at once.
  */
 import { spawn } from "node:child_process";
 import type { Adapter, AdapterOptions, SpawnRequest, WorkerHandle } from "../src/adapter.ts";
-import type { FromWorker, ToWorker } from "../src/protocol.ts";
+import type { ToWorker } from "../src/protocol.ts";
 import { fromWireError } from "../src/wire_error.ts";
-import { childCommand, childEnv } from "./child_command.ts";
+import { childCommand } from "./child_command.ts";
 import { ExitGate, Killer } from "./child_exit.ts";
 import { currentRuntime } from "./detect.ts";
-import { type ChildNotice, decodeJson, encodeJson, isNotice } from "./json_wire.ts";
+import { hostEnv, workerEnv } from "./env.ts";
+import { deliverFrame, encodeBatch } from "./wire/frame.ts";
 
 const ENTRY = new URL(`./ipc_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
 
@@ -26,7 +27,6 @@ const DENO_QUIET_MS = 100;
 
 export default function processAdapter(options: AdapterOptions): Adapter {
   const command = childCommand(options, ENTRY);
-  const env = childEnv(options);
   const quietMs = currentRuntime() === "deno" ? DENO_QUIET_MS : 0;
   return {
     name: "process",
@@ -37,26 +37,27 @@ export default function processAdapter(options: AdapterOptions): Adapter {
         stdio: ["ignore", "inherit", "inherit", "ipc"],
         serialization: "json",
         // Own process group: a terminal's Ctrl-C reaches the host only, which then drains the
-        // pool. The child still dies with the host: it exits when the IPC channel closes.
+        // pool. The child still dies with the host: it exits when the IPC channel closes, or by
+        // its watchdog. Kills go to the whole group (the tasks' subprocesses too).
         detached: true,
-        env,
+        // The host's environment as it is now, plus `env` (a host that may not read its own
+        // environment lets the child inherit it: Deno without --allow-env).
+        env: hostEnv() === null ? options.env : workerEnv(options),
         cwd: options.cwd,
         windowsHide: true,
       });
       const gate = new ExitGate(request.onExit, quietMs);
       const pid = child.pid ?? null;
-      const killer = new Killer(
-        (signal) => process.kill(pid as number, signal),
-        () => pid === null || gate.ended,
-      );
-      child.on("message", (text: string) => {
+      const killer = new Killer(pid, () => pid === null || gate.ended);
+      child.on("message", (received: unknown) => {
         if (gate.done) return;
         gate.message();
-        if (isNotice(text)) gate.error = fromWireError(decodeJson<ChildNotice>(text).fatal);
-        else request.onMessages(decodeJson<FromWorker[]>(text));
+        deliverFrame(received, request, (notice) => {
+          gate.error = fromWireError(notice.fatal);
+        });
       });
       child.on("exit", (code, signal) => {
-        killer.cancel();
+        killer.exited();
         gate.exited(code, signal);
       });
       // "close" follows the last message on every host (Deno's "disconnect" is not reliable).
@@ -71,7 +72,7 @@ export default function processAdapter(options: AdapterOptions): Adapter {
         pid,
         threadId: null,
         send(batch: ToWorker[]) {
-          const text = encodeJson(batch); // throws, sending nothing, when the batch is not JSON
+          const text = encodeBatch(batch); // throws, sending nothing, when a value cannot be carried
           if (!child.connected) return; // exiting: the exit report follows
           try {
             child.send(text, ignoreSendError);

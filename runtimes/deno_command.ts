@@ -5,12 +5,13 @@
  * The child's own stdout output is passed through to the host's stdout, line by line.
  */
 import type { Adapter, AdapterOptions, SpawnRequest, WorkerHandle } from "../src/adapter.ts";
-import type { FromWorker, ToWorker } from "../src/protocol.ts";
+import type { ToWorker } from "../src/protocol.ts";
 import { fromWireError } from "../src/wire_error.ts";
-import { childCommand, childEnv } from "./child_command.ts";
+import { childCommand } from "./child_command.ts";
 import { ExitGate, Killer } from "./child_exit.ts";
-import { type ChildNotice, decodeJson, encodeJson, isNotice } from "./json_wire.ts";
+import { hostEnv, workerEnv } from "./env.ts";
 import { FRAME, readLines, type SyncWriter, streamSource, writeAllSync } from "./ndjson.ts";
+import { decodeFrame, encodeBatch } from "./wire/frame.ts";
 
 const ENTRY = new URL(`./deno_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
 
@@ -29,6 +30,7 @@ interface DenoApi {
       args: string[];
       cwd?: string;
       env?: Record<string, string>;
+      clearEnv: boolean;
       stdin: "piped";
       stdout: "piped";
       stderr: "inherit";
@@ -36,6 +38,7 @@ interface DenoApi {
     },
   ) => { spawn(): DenoChild };
   stdout: SyncWriter;
+  kill(pid: number, signal: string): void;
 }
 
 export default function denoAdapter(options: AdapterOptions): Adapter {
@@ -47,7 +50,6 @@ export default function denoAdapter(options: AdapterOptions): Adapter {
       `mpms: adapter "deno" runs Deno children, but execPath is ${JSON.stringify(command.execPath)}`,
     );
   }
-  const env = childEnv(options);
   const encoder = new TextEncoder();
   /** The child's own output goes where it would have gone without mpms. */
   const passThrough = (text: string): void => {
@@ -65,11 +67,15 @@ export default function denoAdapter(options: AdapterOptions): Adapter {
       const child = new deno.Command(command.execPath, {
         args: command.args,
         cwd: options.cwd,
-        env,
+        // The host's environment as it is now, plus `env`, given whole (clearEnv) so that what
+        // workerEnv leaves out stays out; a host that may not read its environment (no
+        // --allow-env) lets the child inherit it, plus `env`.
+        ...(hostEnv() === null ? { env: options.env, clearEnv: false } : { env: workerEnv(options), clearEnv: true }),
         stdin: "piped",
         stdout: "piped",
         stderr: "inherit",
-        // Own process group (Ctrl-C reaches the host only); the child exits when stdin closes.
+        // Own process group (Ctrl-C reaches the host only); the child exits when stdin closes, or
+        // by its watchdog. Kills go to the whole group (child.kill() signals its pid only).
         detached: true,
       }).spawn();
       const writer = child.stdin.getWriter();
@@ -80,8 +86,9 @@ export default function denoAdapter(options: AdapterOptions): Adapter {
         request.onExit(exit);
       });
       const killer = new Killer(
-        (signal) => child.kill(signal),
+        child.pid,
         () => gate.ended,
+        (pid, signal) => deno.kill(pid, signal),
       );
       const onLine = (line: string): void => {
         const at = line.indexOf(FRAME);
@@ -91,27 +98,32 @@ export default function denoAdapter(options: AdapterOptions): Adapter {
         }
         if (at > 0) passThrough(line.slice(0, at)); // the user's unterminated output
         if (gate.done) return;
-        const text = line.slice(at + FRAME.length);
-        let message: unknown;
-        try {
-          message = decodeJson(text);
-        } catch {
-          passThrough(`${line}\n`); // not ours after all
-          return;
+        const frame = decodeFrame(line.slice(at + FRAME.length));
+        switch (frame.kind) {
+          case "batch":
+            request.onMessages(frame.batch);
+            break;
+          case "notice":
+            gate.error = fromWireError(frame.notice.fatal);
+            break;
+          case "foreign":
+            passThrough(`${line}\n`); // the user's text that happens to contain the line mark
+            break;
+          case "invalid":
+            request.onChannelError(frame.problem); // a frame of ours that does not decode
+            break;
         }
-        if (isNotice(text)) gate.error = fromWireError((message as ChildNotice).fatal);
-        else request.onMessages(message as FromWorker[]);
       };
       void readLines(output.next, onLine).then(() => gate.channelClosed());
       void child.status.then((status) => {
-        killer.cancel();
+        killer.exited();
         gate.exited(status.code, status.signal);
       });
       return {
         pid: child.pid,
         threadId: null,
         send(batch: ToWorker[]) {
-          const line = `${encodeJson(batch)}\n`; // throws, sending nothing, when the batch is not JSON
+          const line = `${encodeBatch(batch)}\n`; // throws, sending nothing, when a value cannot be carried
           if (gate.ended) return;
           writer.write(encoder.encode(line)).catch(() => {}); // fails only once the child is gone
         },

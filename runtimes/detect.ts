@@ -1,3 +1,6 @@
+import { ExitRequest } from "../src/worker/exit_request.ts";
+import type { WorkerControl } from "../src/worker/run_worker.ts";
+
 /** Which runtime this code runs on. Deno and Bun also report `process.versions.node`, so test them first. */
 export type RuntimeName = "deno" | "bun" | "node";
 
@@ -34,33 +37,59 @@ export async function ensureTypeScript(specifier: string): Promise<void> {
   api.register();
 }
 
+/** The exits as they were before {@link guardExit}, for the entry's own use, and a way back. */
+export interface ExitGuard {
+  /** Exit now, unguarded (the entry's own exits: a fatal error, a stop the pool asked for). */
+  exit(code: number): never;
+  /** Put the original exit functions back (the worker is going down anyway). */
+  disarm(): void;
+}
+
 /**
- * Make `process.exit` and `Deno.exit`, called by task code, send the worker's pending messages
- * first: a result posted just before an exit must reach the pool (behaviour 4).
+ * Route `process.exit` and `Deno.exit`, called by task code, through the worker: everything
+ * posted so far is sent first (a result posted just before an exit reaches the pool), and an exit
+ * from outside a task body waits for the running tasks (the caller is unwound by a thrown
+ * {@link ExitRequest}, which the entries swallow as an uncaught error).
  */
-export function flushBeforeExit(flush: () => void): void {
+export function guardExit(control: WorkerControl): ExitGuard {
+  const guard =
+    (exit: (code?: number) => never) =>
+    (code?: number): never => {
+      const status = typeof code === "number" ? code : Number(globalThis.process?.exitCode ?? 0) || 0;
+      if (control.exitRequested(status) === "now") {
+        control.flush();
+        return exit(code);
+      }
+      throw new ExitRequest(status);
+    };
+  const restore: (() => void)[] = [];
+  let realExit: ((code?: number) => never) | undefined;
   const proc = globalThis.process as { exit?: (code?: number) => never } | undefined;
   if (proc && typeof proc.exit === "function") {
-    const exit = proc.exit.bind(proc);
-    proc.exit = ((code?: number) => {
-      flush();
-      return exit(code);
-    }) as (code?: number) => never;
+    const original = proc.exit;
+    realExit = original.bind(proc);
+    proc.exit = guard(realExit);
+    restore.push(() => {
+      proc.exit = original;
+    });
   }
   const deno = (globalThis as { Deno?: { exit?: (code?: number) => never } }).Deno;
   if (deno && typeof deno.exit === "function") {
-    const exit = deno.exit.bind(deno);
+    const original = deno.exit;
+    const bound = original.bind(deno);
+    realExit = bound;
     try {
-      Object.defineProperty(deno, "exit", {
-        value: (code?: number) => {
-          flush();
-          return exit(code);
-        },
-        configurable: true,
-        writable: true,
-      });
+      Object.defineProperty(deno, "exit", { value: guard(bound), configurable: true, writable: true });
+      restore.push(() => Object.defineProperty(deno, "exit", { value: original, configurable: true, writable: true }));
     } catch {
-      // a frozen namespace: the heartbeat/exit path still reports the crash
+      // a frozen namespace: the exit still ends the worker, and the pool sees it
     }
   }
+  const exit = realExit ?? ((code?: number): never => globalThis.process.exit(code));
+  return {
+    exit: (code) => exit(code),
+    disarm: () => {
+      for (const undo of restore.splice(0)) undo();
+    },
+  };
 }

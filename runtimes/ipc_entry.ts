@@ -5,9 +5,11 @@
  */
 import process from "node:process";
 import type { FromWorker, ToWorker } from "../src/protocol.ts";
+import { isExitRequest } from "../src/worker/exit_request.ts";
 import { runWorker } from "../src/worker/run_worker.ts";
-import { ensureTypeScript, flushBeforeExit, isTypeScript } from "./detect.ts";
-import { decodeJson, encodeFatal, encodeJson } from "./json_wire.ts";
+import { ensureTypeScript, guardExit, isTypeScript } from "./detect.ts";
+import { hostGone, startWatchdog } from "./watchdog.ts";
+import { decodeFrame, encodeBatch, encodeFatal } from "./wire/frame.ts";
 
 /** Longest wait for queued messages to leave before an exit goes ahead anyway. */
 const FLUSH_LIMIT_MS = 2_000;
@@ -17,8 +19,12 @@ const channelSend = process.send?.bind(process) as Send | undefined;
 if (!channelSend) throw new Error("mpms: the process entry must be started with an IPC channel");
 const send: Send = channelSend;
 
+/** The entry's own exits (before guardExit wraps process.exit for task code). */
+const hardExit = process.exit.bind(process) as (code: number) => never;
+
 // The parent is gone (even SIGKILLed): exit rather than live on as an orphan.
-process.on("disconnect", () => process.exit(0));
+process.on("disconnect", hostGone); // with its group: the tasks' subprocesses go too
+startWatchdog(); // the same while a task keeps the event loop busy
 
 let unsent = 0;
 let exitCode: number | undefined;
@@ -28,7 +34,7 @@ function transmit(text: string): void {
   try {
     send(text, () => {
       unsent--;
-      if (exitCode !== undefined && unsent === 0) process.exit(exitCode);
+      if (exitCode !== undefined && unsent === 0) hardExit(exitCode);
     });
   } catch {
     unsent--; // the channel closed: "disconnect" ends this process
@@ -39,12 +45,13 @@ function transmit(text: string): void {
 function exitAfterFlush(code: number): void {
   if (exitCode !== undefined) return;
   exitCode = code;
-  if (unsent === 0) process.exit(code);
-  setTimeout(() => process.exit(code), FLUSH_LIMIT_MS);
+  if (unsent === 0) hardExit(code);
+  setTimeout(() => hardExit(code), FLUSH_LIMIT_MS);
 }
 
 /** An uncaught error ends the child, as it would by default, but the parent learns what it was. */
 function fatal(error: unknown): void {
+  if (isExitRequest(error)) return; // an exit that waits for the running tasks (see guardExit)
   console.error(error);
   const notice = encodeFatal(error);
   if (notice !== undefined) transmit(notice);
@@ -64,13 +71,18 @@ const rss: () => number =
 
 const worker = runWorker({
   send(batch: FromWorker[]) {
-    transmit(encodeJson(batch)); // throws before sending when the batch is not JSON
+    transmit(encodeBatch(batch)); // throws before sending when a value cannot be carried
   },
   listen(handler) {
-    process.on("message", (text: string) => handler(decodeJson<ToWorker[]>(text)));
+    process.on("message", (received: unknown) => {
+      const frame = decodeFrame(received);
+      if (frame.kind === "batch") handler(frame.batch as ToWorker[]);
+      else if (frame.kind === "invalid") fatal(new Error(`mpms: the pool sent ${frame.problem}`));
+      // anything else is not the pool's (the parent's own process.send): not ours to read
+    });
   },
   memory: rss,
   exit: exitAfterFlush,
 });
 // A task that calls process.exit() right after another task settled: that result goes out first.
-flushBeforeExit(worker.flush);
+guardExit(worker);

@@ -3,11 +3,14 @@
  * (exit codes, error events). On Deno, terminate() does not stop a thread stuck in a CPU loop,
  * hence `canKillBusy: false` there.
  */
+
 import { existsSync } from "node:fs";
-import { Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { Adapter, AdapterOptions, SpawnRequest, WorkerHandle } from "../src/adapter.ts";
+import { describeReceived } from "../src/channel.ts";
 import type { FromWorker, ToWorker } from "../src/protocol.ts";
 import { currentRuntime } from "./detect.ts";
+import { hostEnv, workerEnv } from "./env.ts";
 
 const FROM_SOURCE = import.meta.url.endsWith(".ts");
 const ENTRY = new URL(`./thread_entry${FROM_SOURCE ? ".ts" : ".js"}`, import.meta.url);
@@ -26,6 +29,21 @@ function nodeEntry(): { entry: URL; shim: string | null } {
   return { entry: ENTRY, shim: code };
 }
 
+/**
+ * Take every message still queued on the protocol port. The runtime drains a worker's own
+ * parentPort before it reports the exit, but not other ports: the results a thread posted just
+ * before it exited (a graceful die finishing its running tasks) would be lost without this.
+ */
+function drainPort(port: MessagePort, deliver: (batch: FromWorker[]) => void): void {
+  try {
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+      deliver(m.message as FromWorker[]);
+    }
+  } catch {
+    // a runtime without receiveMessageOnPort: what is queued is lost, as before
+  }
+}
+
 export default function threadAdapter(options: AdapterOptions): Adapter {
   const runtime = currentRuntime();
   const { entry, shim } = runtime === "node" ? nodeEntry() : { entry: ENTRY, shim: null };
@@ -34,15 +52,21 @@ export default function threadAdapter(options: AdapterOptions): Adapter {
     canKillBusy: runtime !== "deno",
     isolated: false,
     spawn(request: SpawnRequest): WorkerHandle {
-      const workerData = { module: options.module.href };
-      const worker =
-        shim !== null
-          ? new Worker(shim, { eval: true, workerData, env: options.env, execArgv: options.execArgv })
-          : new Worker(entry, { workerData, env: options.env, execArgv: options.execArgv });
+      // The protocol has a port of its own: a task's parentPort.postMessage() cannot reach it.
+      const { port1: port, port2 } = new MessageChannel();
+      const workerData = { module: options.module.href, port: port2 };
+      // The host's current environment plus `env`, without the host's own secrets, as for
+      // process workers (see workerEnv).
+      const env = hostEnv() === null ? options.env : workerEnv(options);
+      const init = { workerData, transferList: [port2], env, execArgv: options.execArgv };
+      const worker = shim !== null ? new Worker(shim, { eval: true, ...init }) : new Worker(entry, init);
       let exited = false;
       let lastError: unknown;
-      worker.on("message", (batch: FromWorker[]) => {
+      port.on("message", (batch: FromWorker[]) => {
         if (!exited) request.onMessages(batch);
+      });
+      worker.on("message", (message: unknown) => {
+        if (!exited) request.onForeignMessage(describeReceived(message));
       });
       // Without an error listener Node takes the host down; the exit event follows.
       worker.on("error", (err) => {
@@ -53,14 +77,16 @@ export default function threadAdapter(options: AdapterOptions): Adapter {
       });
       worker.on("exit", (code) => {
         if (exited) return;
+        drainPort(port, request.onMessages);
         exited = true;
+        port.close();
         request.onExit({ code, signal: null, error: lastError });
       });
       return {
         pid: process.pid,
         threadId: worker.threadId,
         send(batch: ToWorker[]) {
-          worker.postMessage(batch);
+          port.postMessage(batch);
         },
         kill() {
           void worker.terminate().catch(() => {});

@@ -23,7 +23,8 @@ describe.each(processAdapters)("crashes and kills on the %s adapter", (adapter) 
     const pool = make<number, unknown>({ module: tasks, adapter, workers: 1 });
     await pool.start();
     const running = pool.submit(10_000, { name: "sleep" }).catch((e: unknown) => e);
-    await waitFor(() => pool.stats().running === 1, 5_000, "the task to run");
+    // started, as the worker said: a task it never started would go back to the queue instead
+    await waitFor(() => pool.stats().workers[0]?.started === 1, 5_000, "the task to start");
     const pid = pool.stats().workers[0]?.pid as number;
     expect(pid).not.toBe(process.pid);
     process.kill(pid, "SIGKILL");

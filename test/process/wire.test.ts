@@ -1,0 +1,142 @@
+/**
+ * The process channels' wire format (runtimes/wire/): binary and typed values keep their type and
+ * bytes both ways, a value that cannot be carried fails its task naming the path, and what task
+ * code itself writes to the channel is told apart from mpms's frames.
+ */
+import { describe, expect, it } from "vitest";
+import { SerializationError, WorkerCrashedError } from "../../mod.ts";
+import { fixture, processAdapters, usePools } from "../helpers.ts";
+
+type Channel = { workerId: number; kind: string; received: string };
+
+const pattern = (n: number): Uint8Array => {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (i * 31 + 7) & 0xff;
+  return out;
+};
+
+/** One of each binary kind, with bytes that differ from zero and an odd offset where a view allows it. */
+function binaryValues(): Record<string, unknown> {
+  const backing = pattern(64).buffer;
+  return {
+    Int8Array: new Int8Array([-128, -1, 0, 1, 127]),
+    Uint8Array: pattern(33),
+    Uint8ClampedArray: new Uint8ClampedArray([0, 128, 255]),
+    Int16Array: new Int16Array([-32768, -1, 32767]),
+    Uint16Array: new Uint16Array([0, 1, 65535]),
+    Int32Array: new Int32Array([-(2 ** 31), 7, 2 ** 31 - 1]),
+    Uint32Array: new Uint32Array([0, 2 ** 32 - 1]),
+    Float32Array: new Float32Array([1.5, Number.NaN, -0, Number.POSITIVE_INFINITY]),
+    Float64Array: new Float64Array([Math.PI, -0, Number.NEGATIVE_INFINITY]),
+    BigInt64Array: new BigInt64Array([-(2n ** 63n), 42n]),
+    BigUint64Array: new BigUint64Array([2n ** 64n - 1n]),
+    ArrayBuffer: pattern(17).buffer,
+    DataView: new DataView(backing, 8, 16),
+    subarray: pattern(40).subarray(5, 13),
+    nested: { list: [1, pattern(3), { deep: new Uint16Array([9]) }], when: new Date(0) },
+  };
+}
+
+function expectSameBinary(got: unknown, sent: unknown): void {
+  if (ArrayBuffer.isView(sent)) {
+    expect(got?.constructor).toBe(sent.constructor);
+    const view = got as ArrayBufferView;
+    expect(new Uint8Array(view.buffer, view.byteOffset, view.byteLength)).toEqual(
+      new Uint8Array(sent.buffer, sent.byteOffset, sent.byteLength),
+    );
+    return;
+  }
+  if (sent instanceof ArrayBuffer) {
+    expect(got).toBeInstanceOf(ArrayBuffer);
+    expect(new Uint8Array(got as ArrayBuffer)).toEqual(new Uint8Array(sent));
+    return;
+  }
+  expect(got).toEqual(sent);
+}
+
+describe.each(processAdapters)("wire format of the %s adapter", (adapter) => {
+  const make = usePools();
+  const module = fixture("process/channel_tasks.ts");
+
+  it("binary and typed values keep their type and bytes, as input and as result", async () => {
+    const pool = make({ module, adapter, workers: 1 });
+    await pool.start();
+    const values = binaryValues();
+    const echoed = (await pool.submit(values)) as Record<string, unknown>;
+    for (const [kind, sent] of Object.entries(values)) {
+      if (kind === "nested") continue;
+      expectSameBinary(echoed[kind], sent);
+    }
+    const nested = echoed.nested as { list: [number, Uint8Array, { deep: Uint16Array }]; when: Date };
+    expectSameBinary(nested.list[1], pattern(3));
+    expectSameBinary(nested.list[2].deep, new Uint16Array([9]));
+    expect(nested.when).toEqual(new Date(0));
+    // a result made in the worker: 1 MiB of bytes
+    const big = await pool.submit(1 << 20, { name: "makeBytes" });
+    expectSameBinary(big, pattern(1 << 20));
+    await pool.close();
+  });
+
+  it("a value that cannot be carried fails its own task, naming its path", async () => {
+    const pool = make({ module, adapter, workers: 1 });
+    await pool.start();
+    const input = { items: [0, 1, 2, { cb: function cb() {} }] };
+    await expect(pool.submit(input)).rejects.toThrow(SerializationError);
+    await expect(pool.submit(input)).rejects.toThrow(/input\.items\[3\]\.cb is a function/);
+    await expect(pool.submit(null, { name: "unsendable" })).rejects.toThrow(/result\.items\[3\]\.cb is a function/);
+    expect(await pool.submit("still serving")).toBe("still serving");
+    expect(pool.stats().workersStarted).toBe(1);
+    await pool.close();
+  });
+
+  const ipc = adapter === "process" || adapter === "bun";
+  it.runIf(ipc)("a task's own process.send is foreign: ignored, reported, never a result", async () => {
+    const pool = make({ module, adapter, workers: 1 });
+    const events: Channel[] = [];
+    pool.addEventListener("channel", (e) => events.push((e as unknown as { detail: Channel }).detail));
+    await pool.start();
+    for (const what of ["ready", "ok", "batchText"] as const) {
+      expect(await pool.submit(what, { name: "send" })).toBe(`sent ${what}`);
+    }
+    expect(await pool.submit(1)).toBe(1);
+    expect(events.map((e) => e.kind)).toEqual(["foreign", "foreign", "foreign"]);
+    expect(events[0]?.received).toBe('"ready"');
+    expect(pool.stats().workersStarted).toBe(1);
+    await pool.close();
+  });
+
+  it.runIf(ipc)("a forged mpms frame that does not decode kills only that worker (reason channel)", async () => {
+    const pool = make({ module, adapter, workers: 2 });
+    const events: Channel[] = [];
+    pool.addEventListener("channel", (e) => events.push((e as unknown as { detail: Channel }).detail));
+    await pool.start();
+    for (const what of ["forged", "oldVersion"] as const) {
+      const outcome = await pool.submit(what, { name: "send" }).then(
+        () => new Error("expected a crash"),
+        (e: unknown) => e,
+      );
+      expect(outcome).toBeInstanceOf(WorkerCrashedError);
+      expect((outcome as WorkerCrashedError).reason).toBe("channel");
+      const all = await Promise.all([1, 2, 3, 4].map((n) => pool.submit(n)));
+      expect(all).toEqual([1, 2, 3, 4]);
+    }
+    expect(events.map((e) => e.kind)).toEqual(["invalid", "invalid"]);
+    expect(events[1]?.received).toMatch(/wire format "0".*speaks 1/);
+    await pool.close();
+  });
+
+  it.runIf(adapter === "deno")("a garbage frame on the deno channel kills the worker (reason channel)", async () => {
+    const pool = make({ module, adapter, workers: 1 });
+    const events: Channel[] = [];
+    pool.addEventListener("channel", (e) => events.push((e as unknown as { detail: Channel }).detail));
+    await pool.start();
+    const outcome = await pool.submit(null, { name: "garbageLine" }).then(
+      () => new Error("expected a crash"),
+      (e: unknown) => e,
+    );
+    expect((outcome as WorkerCrashedError).reason).toBe("channel");
+    expect(events.map((e) => e.kind)).toEqual(["invalid"]);
+    expect(await pool.submit("still serving")).toBe("still serving");
+    await pool.close();
+  });
+});
