@@ -53,6 +53,12 @@ export interface WorkerHandle {
    * to SIGKILL after it; 0 kills at once. `onExit` follows (unless the runtime cannot stop it).
    */
   kill(graceMs?: number): void;
+  /**
+   * Whether the worker's process is frozen right now (stopped by SIGSTOP, or otherwise not
+   * scheduled): asked only when a busy worker misses its beats, to tell a long synchronous task
+   * from a dead process. Leave it out where the runtime cannot tell.
+   */
+  frozen?(): boolean;
 }
 
 /** A way to run workers. */

@@ -75,11 +75,14 @@ function checkMessage(msg: unknown, holds: (id: number) => boolean): string | nu
     case "returned":
       return isIdList(m.ids) ? null : bad();
     case "hb":
-      return typeof m.mem === "number" ? null : bad();
+      if (typeof m.mem !== "number") return bad();
+      if (m.runs !== undefined && !(Number.isSafeInteger(m.runs) && (m.runs as number) >= 0)) return bad();
+      return m.held === undefined || isIdList(m.held) ? null : bad();
     case "stopped":
       return m.error === undefined || isWireError(m.error) ? null : bad();
     case "exiting":
       if (typeof m.code !== "number" || (m.id !== undefined && !isId(m.id))) return bad();
+      if (m.wait !== undefined && typeof m.wait !== "boolean") return bad();
       return null;
     default:
       return `unknown message type: ${describeReceived(msg)}`;

@@ -24,8 +24,9 @@ import type { FromWorker, ToWorker } from "./protocol.ts";
 import { ResultsChannel } from "./results.ts";
 import type { PoolState, PoolStats } from "./stats.ts";
 import { Supervisor, type SupervisorHost } from "./supervisor.ts";
-import { Task, TaskState } from "./task.ts";
+import { Clock, MAX_REQUEUES, Task, TaskState } from "./task.ts";
 import { TaskQueue } from "./task_queue.ts";
+import { timerDelay } from "./validate.ts";
 import { fromWireError, toWireError } from "./wire_error.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
@@ -57,6 +58,12 @@ export class PoolEngine implements SupervisorHost {
   private busy = false;
   private inFlight = 0;
   private readonly counters = new Counters();
+  /** close()'s deadline (performance.now() time; Infinity: none), its timer, and what ends it. */
+  private closeAt = Number.POSITIVE_INFINITY;
+  private closeTimer: ReturnType<typeof setTimeout> | undefined;
+  private closeExpired: (() => void) | undefined;
+  /** Why the pool failed: what every task it can no longer run settles with. */
+  private unavailable: PoolUnavailableError | undefined;
 
   constructor(
     readonly opts: ResolvedOptions,
@@ -175,10 +182,12 @@ export class PoolEngine implements SupervisorHost {
         this.pump();
         return;
       case TaskState.Sent:
-        if (task.abortSent !== null) return;
+        if (task.abortSent === "abort") return;
+        // A user abort overrides a pending soft timeout: the task ends as cancelled.
         task.abortSent = "abort";
         this.send(task.worker as WorkerSlot, { t: "abort", id: task.id, reason: toWireError(reason) });
-        this.deadlines.add(now() + this.opts.killGrace, task, HARD, task.deadlineGen);
+        this.deadlines.remove(task.hard);
+        task.hard = this.deadlines.add(now() + this.opts.killGrace, task, HARD, task.deadlineGen);
     }
   }
 
@@ -224,27 +233,53 @@ export class PoolEngine implements SupervisorHost {
     task.dispatchedAt = now();
     slot.outstanding.set(task.id, task);
     slot.tasksSent++;
+    task.sendSeq = slot.tasksSent;
     this.inFlight++;
     this.send(slot, { t: "run", id: task.id, name: task.name, input: task.input });
-    if (slot.outstanding.size <= this.opts.concurrency) this.markStarted(task);
+    if (slot.clocked < this.opts.concurrency) this.startClock(task, Clock.Inferred, task.dispatchedAt);
     if (slot.tasksSent >= slot.taskLimit) this.workers.planRetire(slot, "maxTasks", false);
   }
 
-  private markStarted(task: Task): void {
-    task.running = true;
-    task.startedAt = now();
+  /**
+   * Start (or confirm) a task's timeout clock. An exact start keeps an inferred clock's time
+   * (it is earlier by no more than the channel's latency); a task with no clock starts now.
+   */
+  private startClock(task: Task, clock: Clock, at: number): void {
+    if (task.clock !== Clock.None) {
+      if (clock === Clock.Exact) task.clock = Clock.Exact;
+      return;
+    }
+    (task.worker as WorkerSlot).clocked++;
+    task.clock = clock;
+    task.startedAt = at;
     if (task.timeout !== Number.POSITIVE_INFINITY) {
-      this.deadlines.add(task.startedAt + task.timeout, task, SOFT, task.deadlineGen);
+      task.soft = this.deadlines.add(at + task.timeout, task, SOFT, task.deadlineGen);
     }
   }
 
-  /** After a task leaves a worker, the next ones in send order are the running ones. */
-  private promote(slot: WorkerSlot): void {
-    if (slot.retiring === "gracefulDie") return;
-    let i = 0;
+  /** The task leaves its worker's books (settled or re-queued): its clock and deadlines go. */
+  private leaveWorker(task: Task, slot: WorkerSlot): void {
+    slot.outstanding.delete(task.id);
+    this.inFlight--;
+    if (task.clock !== Clock.None) slot.clocked--;
+    this.deadlines.remove(task.soft);
+    this.deadlines.remove(task.hard);
+    task.soft = undefined;
+    task.hard = undefined;
+  }
+
+  /**
+   * After a task left a live worker, the next ones in send order within `concurrency` get an
+   * inferred clock: the worker has room for them, so they have probably started (their start
+   * report may be stuck behind a long synchronous task). Only for timeouts, never for outcomes.
+   */
+  private promoteClocks(slot: WorkerSlot): void {
+    const limit = this.opts.concurrency;
+    if (slot.clocked >= limit || slot.retiring === "gracefulDie" || slot.killSent || slot.exitDeferred) return;
+    const t = now();
     for (const task of slot.outstanding.values()) {
-      if (i++ >= this.opts.concurrency) break;
-      if (!task.running) this.markStarted(task);
+      if (slot.clocked >= limit) break;
+      if (task.clock === Clock.None) this.startClock(task, Clock.Inferred, t);
     }
   }
 
@@ -277,20 +312,23 @@ export class PoolEngine implements SupervisorHost {
   // ---------------------------------------------------------------- settle
 
   /** The one place a task settles. Later calls for the same task do nothing. */
-  private settle(task: Task, ok: boolean, value: unknown, kind: SettleKind): void {
+  private settle(task: Task, ok: boolean, value: unknown, kind: SettleKind, fromWorker = false): void {
     if (task.state === TaskState.Done) return;
     const t = now();
     const slot = task.worker;
     if (task.state === TaskState.Sent && slot) {
-      slot.outstanding.delete(task.id);
-      this.inFlight--;
+      if (task.clock !== Clock.None && task.started) this.window.observe(t - task.startedAt);
+      this.leaveWorker(task, slot);
       slot.tasksDone++;
-      if (task.running) this.window.observe(t - task.startedAt);
       if (slot.state !== "exited" && slot.state !== "zombie") {
-        this.promote(slot);
+        // The worker may still answer for a task the pool settled without its word.
+        if (!fromWorker) slot.late.add(task.id);
+        this.promoteClocks(slot);
         if (slot.stopSent && slot.outstanding.size === 0) this.workers.armStopTimer(slot);
       }
     }
+    this.deadlines.remove(task.soft);
+    this.deadlines.remove(task.hard);
     task.state = TaskState.Done;
     task.deadlineGen++;
     this.unlisten(task);
@@ -322,20 +360,32 @@ export class PoolEngine implements SupervisorHost {
     if (toResults) this.results.push(outcome);
   }
 
+  /**
+   * Tasks leave their worker unfinished and go back to the front of the queue, in order. A task
+   * whose signal was aborted meanwhile settles as cancelled instead (it must not run again), and
+   * a pool that failed settles them as unavailable (no worker will take them).
+   */
   private requeue(tasks: Task[]): void {
     for (let i = tasks.length - 1; i >= 0; i--) {
       const task = tasks[i] as Task;
       if (task.state !== TaskState.Sent) continue;
       const slot = task.worker as WorkerSlot;
-      slot.outstanding.delete(task.id);
-      this.inFlight--;
+      this.leaveWorker(task, slot);
+      task.state = TaskState.Queued;
       task.worker = null;
-      task.running = false;
+      task.started = false;
+      task.clock = Clock.None;
       task.dispatchedAt = 0;
       task.startedAt = 0;
       task.abortSent = null;
       task.deadlineGen++;
-      this.queue.putBack(task);
+      if (task.signal?.aborted) {
+        this.settle(task, false, task.signal.reason, "cancelled");
+      } else if (this.state === "failed") {
+        this.settle(task, false, this.unavailable ?? new PoolUnavailableError(), "failed");
+      } else {
+        this.queue.putBack(task);
+      }
     }
   }
 
@@ -346,19 +396,42 @@ export class PoolEngine implements SupervisorHost {
     if (task.state !== TaskState.Sent || entry.gen !== task.deadlineGen) return;
     const slot = task.worker as WorkerSlot;
     if (entry.kind === SOFT) {
+      task.soft = undefined;
       if (task.abortSent !== null) return;
       task.abortSent = "timeout";
       const reason = toWireError(
         Object.assign(new Error(`task timed out after ${task.timeout} ms`), { name: "TimeoutError" }),
       );
-      this.send(slot, { t: "abort", id: task.id, reason });
-      this.deadlines.add(now() + this.opts.killGrace, task, HARD, task.deadlineGen);
+      // ifStarted: a task the worker has not started (its clock was inferred) stays queued there.
+      this.send(slot, { t: "abort", id: task.id, reason, ifStarted: true });
+      task.hard = this.deadlines.add(now() + this.opts.killGrace, task, HARD, task.deadlineGen);
       return;
     }
+    task.hard = undefined;
     // HARD: record the outcome first, so it never depends on the kill working.
-    if (task.abortSent === "abort") this.settle(task, false, task.signal?.reason, "cancelled");
-    else this.settle(task, false, new TaskTimeoutError(task.timeout), "timeout");
-    this.workers.kill(slot, task.abortSent === "abort" ? "abort" : "timeout");
+    if (task.abortSent === "abort") {
+      this.settle(task, false, task.signal?.reason, "cancelled");
+      this.workers.kill(slot, "abort");
+      return;
+    }
+    if (task.started) {
+      this.settle(task, false, new TaskTimeoutError(task.timeout), "timeout");
+      this.workers.kill(slot, "timeout");
+      return;
+    }
+    // The worker never said it started this task. If it still answers, it has not: the clock
+    // was early, so wait for the start report. If it is silent, something blocks it (most likely
+    // this task, its start report stuck behind it): kill it; the task goes back to the queue, and
+    // after MAX_REQUEUES such rounds it fails with TaskTimeoutError.
+    task.abortSent = null;
+    if (this.workers.responsive(slot)) {
+      slot.clocked--;
+      task.clock = Clock.None;
+      task.startedAt = 0;
+      return;
+    }
+    task.timedOut = true;
+    this.workers.kill(slot, "timeout");
   }
 
   // ---------------------------------------------------------------- workers
@@ -374,31 +447,53 @@ export class PoolEngine implements SupervisorHost {
     slot.lastSeen = now();
     for (const msg of batch) {
       switch (msg.t) {
+        case "started":
+          for (const id of msg.ids) {
+            const task = slot.outstanding.get(id);
+            if (!task) continue; // settled already without the worker's word
+            task.started = true;
+            this.startClock(task, Clock.Exact, slot.lastSeen);
+          }
+          break;
         case "ok":
         case "err": {
-          // A graceful die first: the worker starts nothing after it, so no task gets promoted.
+          // A graceful die first: the worker starts nothing after it, so no task gets a clock.
           if (msg.t === "err" && msg.die) this.workers.gracefulDie(slot);
           const task = slot.outstanding.get(msg.id);
           if (!task) {
             slot.late.delete(msg.id); // settled already (timeout, abort): exactly once
             break;
           }
-          if (msg.t === "ok") this.settle(task, true, msg.value, "completed");
-          else if (task.abortSent === "abort") this.settle(task, false, task.signal?.reason, "cancelled");
+          task.started = true;
+          if (msg.t === "ok") this.settle(task, true, msg.value, "completed", true);
+          else if (task.abortSent === "abort") this.settle(task, false, task.signal?.reason, "cancelled", true);
           else if (task.abortSent === "timeout") {
             const err = new TaskTimeoutError(task.timeout);
             (err as { cause?: unknown }).cause = fromWireError(msg.error);
-            this.settle(task, false, err, "timeout");
-          } else this.settle(task, false, fromWireError(msg.error), "failed");
+            this.settle(task, false, err, "timeout", true);
+          } else this.settle(task, false, fromWireError(msg.error), "failed", true);
           break;
         }
         case "returned":
           this.requeue(msg.ids.map((id) => slot.outstanding.get(id)).filter((t): t is Task => t !== undefined));
-          this.promote(slot);
+          this.promoteClocks(slot);
           if (slot.stopSent && slot.outstanding.size === 0) this.workers.armStopTimer(slot);
+          break;
+        case "exiting":
+          if (msg.id !== undefined) {
+            // Its own exit: it was running, and ends with the worker.
+            const task = slot.outstanding.get(msg.id);
+            if (task) task.started = true;
+          } else if (msg.wait === true && !slot.exitDeferred) {
+            // A stray exit from outside any task body: the worker finishes what runs, hands back
+            // the rest and exits; the pool treats it as a graceful die (bounded, replaced first).
+            slot.exitDeferred = true;
+            this.workers.gracefulDie(slot);
+          }
           break;
         case "hb":
           this.workers.memory(slot, msg.mem);
+          if (msg.runs !== undefined && msg.held !== undefined) this.checkHeld(slot, msg.runs, msg.held);
           break;
         case "ready":
           this.onReady(slot);
@@ -416,12 +511,32 @@ export class PoolEngine implements SupervisorHost {
     this.pump();
   }
 
+  /**
+   * A beat lists what the worker holds after it received its first `runs` tasks. Its answers
+   * travel ahead of the beat on the same ordered channel, so a task among those that is neither
+   * held nor answered was lost (a result the channel dropped): the worker ran it, so it fails
+   * with the worker, which is killed as a broken channel. Bounds every task to the heartbeat.
+   */
+  private checkHeld(slot: WorkerSlot, runs: number, held: number[]): void {
+    const lost: Task[] = [];
+    for (const task of slot.outstanding.values()) {
+      if (task.sendSeq <= runs && !held.includes(task.id)) lost.push(task);
+    }
+    if (lost.length === 0) return;
+    for (const task of lost) task.started = true;
+    this.onChannelError(
+      slot,
+      `no answer for task${lost.length > 1 ? "s" : ""} ${lost.map((t) => t.id).join(", ")}`,
+      "lost",
+    );
+  }
+
   /** The channel carried something that is not a protocol batch: the worker is killed. */
-  onChannelError(slot: WorkerSlot, received: string): void {
+  onChannelError(slot: WorkerSlot, received: string, kind: "invalid" | "lost" = "invalid"): void {
     if (slot.exitSeen || slot.channelBroken) return;
     slot.channelBroken = true;
     this.workers.channelErrors++;
-    this.emit("channel", { workerId: slot.id, kind: "invalid", received });
+    this.emit("channel", { workerId: slot.id, kind, received });
     this.workers.kill(slot, "channel");
   }
 
@@ -437,6 +552,7 @@ export class PoolEngine implements SupervisorHost {
     // start() resolves once each first worker has run init, even if one crashed since.
     if (slot.initial && this.state === "starting" && --this.initialPending === 0) {
       this.state = "running";
+      this.workers.started();
       this.startSettle?.resolve();
     }
   }
@@ -450,15 +566,27 @@ export class PoolEngine implements SupervisorHost {
     const reason = this.workers.exitReason(slot, wasStarting);
     const planned = plannedExit(slot);
 
-    // Tasks on the worker: started ones fail, unstarted ones go back to the queue.
+    // Tasks on the worker: those it said it started fail, the others go back to the queue. A
+    // worker that finalized had finished or handed back every task it received: whatever is
+    // still outstanding never reached it.
     const back: Task[] = [];
     const started: Task[] = [];
-    // A worker that finalized had finished or handed back every task it received: whatever is
-    // still outstanding never reached it, and goes back to the queue.
-    for (const task of slot.outstanding.values()) (task.running && !slot.finalized ? started : back).push(task);
+    for (const task of slot.outstanding.values()) (task.started && !slot.finalized ? started : back).push(task);
     for (const task of started) {
       const { error, kind } = runningTaskOutcome(slot, exit);
       this.settle(task, false, error, kind);
+    }
+    if (!slot.finalized) {
+      // It may have run without a word (its start report and result lost with the worker):
+      // bounded, so a task that kills every worker it reaches cannot circle for ever.
+      for (const task of back) {
+        if (++task.requeues <= MAX_REQUEUES) continue;
+        if (task.timedOut) this.settle(task, false, new TaskTimeoutError(task.timeout), "timeout");
+        else {
+          const { error, kind } = runningTaskOutcome(slot, exit);
+          this.settle(task, false, error, kind);
+        }
+      }
     }
     this.requeue(back);
 
@@ -471,6 +599,7 @@ export class PoolEngine implements SupervisorHost {
       // Retired before it ran init (recycle, resize): its replacement serves instead.
       if (--this.initialPending === 0) {
         this.state = "running";
+        this.workers.started();
         this.startSettle?.resolve();
       }
     }
@@ -498,6 +627,7 @@ export class PoolEngine implements SupervisorHost {
     this.workers.cancelSpawns();
     const unavailable =
       error instanceof PoolUnavailableError ? error : new PoolUnavailableError(error.message, { cause: error });
+    this.unavailable = unavailable;
     this.queue.refuseWaiters(unavailable, this.unlisten);
     for (const task of this.queue.drain()) this.settle(task, false, unavailable, "failed");
     this.emit("failed", { error: unavailable });
@@ -552,14 +682,11 @@ export class PoolEngine implements SupervisorHost {
     }
     this.closeRequested = true;
     this.queue.refuseWaiters(new PoolClosedError(), this.unlisten);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline =
-      timeout === undefined
-        ? undefined
-        : new Promise<"timeout">((resolve) => {
-            timer = setTimeout(() => resolve("timeout"), timeout);
-          });
-    const race = <T>(p: Promise<T>): Promise<T | "timeout"> => (deadline ? Promise.race([p, deadline]) : p);
+    const deadline = new Promise<"timeout">((resolve) => {
+      this.closeExpired = () => resolve("timeout");
+    });
+    this.tightenClose(timeout);
+    const race = <T>(p: Promise<T>): Promise<T | "timeout"> => Promise.race([p, deadline]);
     try {
       if (this.state === "starting" && (await race(this.start().catch(() => {}))) === "timeout") return destroy();
       if ((this.state as PoolState) === "closed") return this.whenExited();
@@ -570,9 +697,36 @@ export class PoolEngine implements SupervisorHost {
       }
       if ((await race(this.whenExited())) === "timeout") return destroy();
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+      this.closeTimer = undefined;
     }
     this.finish();
+  }
+
+  /**
+   * Give a pending close() a deadline `timeout` ms from now, if that is sooner than the one it
+   * has (Infinity or undefined: none). At the deadline the pool is destroyed.
+   */
+  tightenClose(timeout: number | undefined): void {
+    if (timeout === undefined || timeout === Number.POSITIVE_INFINITY) return;
+    const at = now() + timeout;
+    if (at >= this.closeAt) return;
+    this.closeAt = at;
+    this.armCloseTimer();
+  }
+
+  private armCloseTimer(): void {
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    const left = this.closeAt - now();
+    // setTimeout fires at once past 2^31-1 ms: wait in steps, looking again after each.
+    this.closeTimer = setTimeout(
+      () => {
+        this.closeTimer = undefined;
+        if (now() >= this.closeAt) this.closeExpired?.();
+        else this.armCloseTimer();
+      },
+      timerDelay(Math.ceil(left)),
+    );
   }
 
   async destroy(): Promise<void> {

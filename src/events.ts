@@ -50,8 +50,11 @@ export interface WorkerRetireDetail {
 /** Something on a worker's channel that is not an mpms message (`channel` event). */
 export interface ChannelDetail {
   workerId: number;
-  /** "foreign": ignored (a task's own message on a shared channel); "invalid": the worker was killed. */
-  kind: "foreign" | "invalid";
+  /**
+   * "foreign": ignored (a task's own message on a shared channel); "invalid": the worker was
+   * killed; "lost": its beat showed a task neither held nor answered, the worker was killed.
+   */
+  kind: "foreign" | "invalid" | "lost";
   /** What arrived, truncated. */
   received: string;
 }

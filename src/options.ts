@@ -39,7 +39,12 @@ export interface PoolOptions<In = unknown, Out = unknown> {
   taskTimeout?: number;
   killGrace?: number;
   gracefulDie?: { timeout?: number; errors?: ErrorMatcher[] };
-  heartbeat?: { interval?: number; timeout?: number } | false;
+  /**
+   * Liveness beats. `timeout`: an idle worker silent this long is killed (a busy one only if its
+   * process is frozen). `maxBlocked`: also kill a busy worker whose event loop stayed blocked this
+   * long (off by default: long synchronous tasks are what workers are for).
+   */
+  heartbeat?: { interval?: number; timeout?: number; maxBlocked?: number } | false;
   startTimeout?: number;
   stopTimeout?: number;
   restart?: {
@@ -80,6 +85,7 @@ export interface ResolvedOptions {
   gracefulDieErrors: string[];
   heartbeatInterval: number;
   heartbeatTimeout: number;
+  heartbeatMaxBlocked: number;
   startTimeout: number;
   stopTimeout: number;
   restartIntensity: number;
@@ -278,6 +284,10 @@ export function resolveOptions(
     heartbeatInterval: heartbeat === false ? 0 : ms("heartbeat.interval", heartbeat.interval, 1_000, { min: 1 }),
     heartbeatTimeout:
       heartbeat === false ? Number.POSITIVE_INFINITY : ms("heartbeat.timeout", heartbeat.timeout, 10_000, { min: 1 }),
+    heartbeatMaxBlocked:
+      heartbeat === false
+        ? Number.POSITIVE_INFINITY
+        : ms("heartbeat.maxBlocked", heartbeat.maxBlocked, Number.POSITIVE_INFINITY, { min: 1, infinite: true }),
     startTimeout: ms("startTimeout", o.startTimeout, 10_000, { min: 0, exclusiveMin: true }),
     stopTimeout: ms("stopTimeout", o.stopTimeout, 5_000, {}),
     restartIntensity: num("restart.intensity", restart.intensity, 10, { integer: true, infinite: true }),

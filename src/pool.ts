@@ -32,7 +32,10 @@ export interface MapOptions {
 }
 
 export interface CloseOptions {
-  /** After this many ms, close() gives up waiting and destroys (ms). */
+  /**
+   * After this many ms, close() gives up waiting and destroys (Infinity or left out: no limit).
+   * Given to a close() that is already pending, it tightens that one's deadline.
+   */
   timeout?: number;
 }
 
@@ -191,10 +194,21 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
 
   /** Stop accepting, run everything queued and running, stop the workers. Idempotent. */
   close(options?: CloseOptions): Promise<void> {
-    if (this.#closePromise) return this.#closePromise;
     const timeout = options?.timeout;
-    if (timeout !== undefined && (typeof timeout !== "number" || !(timeout >= 0))) {
-      return Promise.reject(new RangeError(`mpms: option "timeout" must be a number >= 0, got ${String(timeout)}`));
+    if (
+      timeout !== undefined &&
+      (typeof timeout !== "number" || !(timeout >= 0) || (timeout > MAX_MS && timeout !== Number.POSITIVE_INFINITY))
+    ) {
+      return Promise.reject(
+        new RangeError(
+          `mpms: option "timeout" must be a number >= 0 and <= ${MAX_MS} (or Infinity), got ${String(timeout)}`,
+        ),
+      );
+    }
+    if (this.#closePromise) {
+      // A later close({timeout}) tightens a pending close(): the sooner deadline applies.
+      this.#engine.tightenClose(timeout);
+      return this.#closePromise;
     }
     this.#closePromise = this.#engine.close(timeout, () => this.destroy());
     return this.#closePromise;

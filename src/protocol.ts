@@ -8,7 +8,7 @@ import type { WireError } from "./wire_error.ts";
  * Bumped on every protocol change. A worker built from another version (a stale dist/ next to
  * the sources) refuses to start instead of misbehaving.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Settings a worker receives in its first message. */
 export interface WorkerConfig {
@@ -59,16 +59,21 @@ export type FromWorker =
   | { t: "started"; ids: number[] }
   /**
    * Task code called exit (`process.exit`, `Deno.exit`) with `code`: from the body of task `id`
-   * (which then ends with the worker), or from elsewhere (a timer left behind), in which case the
-   * worker finishes its running tasks first, hands back the unstarted ones, and exits.
+   * (which ends with the worker), or while idle (the exit follows). With `wait`, it came from
+   * outside any task body while tasks run (a timer a settled task left behind): the worker
+   * finishes its running tasks, hands back the unstarted ones, then exits.
    */
-  | { t: "exiting"; code: number; id?: number }
+  | { t: "exiting"; code: number; id?: number; wait?: boolean }
   /** The task failed; `die` means it threw a graceful-die error and the worker is retiring. */
   | { t: "err"; id: number; error: WireError; die?: boolean }
   /** Tasks handed back without being started (on stop or graceful die). */
   | { t: "returned"; ids: number[] }
-  /** Liveness and memory (bytes): RSS for a process, heap for a thread. */
-  | { t: "hb"; mem: number }
+  /**
+   * Liveness and memory (bytes): RSS for a process, heap for a thread. `runs`: `run` messages
+   * received so far; `held`: the ids of the tasks it holds (running or waiting to start). A task
+   * the pool sent among the first `runs` that is neither held nor answered was lost on the way.
+   */
+  | { t: "hb"; mem: number; runs?: number; held?: number[] }
   /** `finalize` ran (error set if it threw); the worker exits next. */
   | { t: "stopped"; error?: WireError };
 

@@ -13,6 +13,8 @@ export interface WorkerStats {
   tasksDone: number;
   /** Tasks on this worker now (running or prefetched). */
   running: number;
+  /** Of those, the tasks the worker said it started (the rest are prefetched). */
+  started: number;
   /** ms since spawn. */
   age: number;
   pid: number | null;

@@ -10,6 +10,7 @@ import type { ResolvedOptions } from "./options.ts";
 import { PROTOCOL_VERSION, type ToWorker } from "./protocol.ts";
 import { RestartPolicy } from "./restart_policy.ts";
 import type { PoolState } from "./stats.ts";
+import { timerDelay } from "./validate.ts";
 import { WorkerSlot } from "./worker_slot.ts";
 
 const now = (): number => performance.now();
@@ -202,7 +203,9 @@ export class Supervisor {
     }
     const due = this.due.indexOf(slot);
     if (due >= 0) this.due.splice(due, 1);
-    if (FAILURES.has(reason) && this.host.state !== "closed") {
+    // A worker that served tasks and then stopped answering is no crash loop: do not count it.
+    const failure = FAILURES.has(reason) && !(reason === "heartbeat" && slot.tasksDone > 0);
+    if (failure && this.host.state !== "closed") {
       const count = this.restart.failed(now());
       if (count > 0) {
         this.host.fail(
@@ -343,18 +346,35 @@ export class Supervisor {
     // A runtime that never reports the exit must not hold the pool: give up after a bound. Armed
     // before kill(), since an exit reported from inside kill() clears the worker's timers.
     slot.timers.push(
-      setTimeout(() => {
-        if (slot.state === "exited" || slot.exitSeen) return;
-        slot.zombie = true;
-        if (!slot.zombieCounted) this.zombies++;
-        slot.zombieCounted = true;
-        this.host.onExit(slot, { code: null, signal: null, error: new Error("the worker did not exit after kill") });
-      }, Math.max(1000, this.opts.killGrace) + 1000),
+      setTimeout(
+        () => {
+          if (slot.state === "exited" || slot.exitSeen) return;
+          slot.zombie = true;
+          if (!slot.zombieCounted) this.zombies++;
+          slot.zombieCounted = true;
+          this.host.onExit(slot, { code: null, signal: null, error: new Error("the worker did not exit after kill") });
+        },
+        timerDelay(Math.max(1000, this.opts.killGrace) + 1000),
+      ),
     );
     slot.handle.kill(reason === "destroy" ? 0 : Math.min(this.opts.killGrace, 1000));
   }
 
-  /** Kill workers that stopped beating (a blocked event loop or a silent death). */
+  /**
+   * Whether the worker answered lately (a beat or any message within two beat periods). Unknown
+   * without heartbeats: then it counts as not answering.
+   */
+  responsive(slot: WorkerSlot): boolean {
+    const interval = this.opts.heartbeatInterval;
+    return interval > 0 && now() - slot.lastSeen <= 2 * interval + 50;
+  }
+
+  /**
+   * Liveness. A worker that holds tasks and misses beats is busy (a long synchronous task blocks
+   * its event loop, which is what workers are for): it is killed only when its process is frozen
+   * (stopped, as the adapter can tell), or past `heartbeat.maxBlocked` if set. An idle worker that
+   * misses beats is stuck outside any task and is killed after `heartbeat.timeout`.
+   */
   private checkHeartbeats(): void {
     const t = now();
     const late = t - this.lastTick > 2 * this.tickInterval + 50;
@@ -368,13 +388,29 @@ export class Supervisor {
     this.skippedTick = false;
     for (const slot of this.slots) {
       if (slot.state === "starting" || slot.killSent) continue;
-      if (t - slot.lastSeen > this.opts.heartbeatTimeout) this.kill(slot, "heartbeat");
+      const silent = t - slot.lastSeen;
+      if (silent <= this.opts.heartbeatTimeout) {
+        slot.frozenSince = 0;
+        continue;
+      }
+      if (slot.outstanding.size === 0 || silent > this.opts.heartbeatMaxBlocked) {
+        this.kill(slot, "heartbeat");
+        continue;
+      }
+      // Busy and silent: only a process that does not run at all is dead.
+      if (slot.handle.frozen?.() === true) {
+        slot.frozenSince ||= t;
+        if (t - slot.frozenSince > this.opts.heartbeatTimeout) this.kill(slot, "heartbeat");
+      } else {
+        slot.frozenSince = 0;
+      }
     }
   }
 
   resize(workers: number): void {
     this.size = workers;
     const state = this.host.state;
+    // Before the first workers are up, the new size applies once start() completes (started()).
     if (state === "idle" || state === "starting") return;
     const active = [...this.slots].filter((s) => s.retiring === null && s.killReason === null);
     if (active.length < workers) {
@@ -384,6 +420,12 @@ export class Supervisor {
     // Retire the least busy workers first.
     active.sort((a, b) => a.outstanding.size - b.outstanding.size);
     for (let i = 0; i < active.length - workers; i++) this.planRetire(active[i] as WorkerSlot, "resize", true);
+  }
+
+  /** The first workers are up: apply a resize() that came while the pool was starting. */
+  started(): void {
+    const active = [...this.slots].filter((s) => s.retiring === null && s.killReason === null).length;
+    if (active !== this.size) this.resize(this.size);
   }
 
   recycle(workerId: number): boolean {

@@ -1,4 +1,5 @@
 /** One submitted task, as the pool tracks it. A class (not closures) to keep the hot path lean. */
+import type { Deadline } from "./deadlines.ts";
 import type { Outcome } from "./outcome.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
@@ -6,11 +7,33 @@ import type { WorkerSlot } from "./worker_slot.ts";
 export const TaskState = { Waiting: 0, Queued: 1, Sent: 2, Done: 3 } as const;
 export type TaskState = (typeof TaskState)[keyof typeof TaskState];
 
+/**
+ * Where a sent task's timeout clock counts from. None: not started as far as the pool knows.
+ * Inferred: the worker had room for it, so it has probably started (a safety net for a long
+ * synchronous task whose start report is stuck behind it); never used to decide an outcome.
+ * Exact: the worker said it started.
+ */
+export const Clock = { None: 0, Inferred: 1, Exact: 2 } as const;
+export type Clock = (typeof Clock)[keyof typeof Clock];
+
+/** Times a task may go back to the queue from a worker that died while it may have run. */
+export const MAX_REQUEUES = 3;
+
 export class Task {
   state: TaskState = TaskState.Waiting as TaskState;
   worker: WorkerSlot | null = null;
-  /** Parent's view: the worker has started it (it is among the worker's first `concurrency`). */
-  running = false;
+  /** The worker said it started this task (a `started` report, or its result). */
+  started = false;
+  clock: Clock = Clock.None;
+  /** Times it went back to the queue from a worker that died before saying it started it. */
+  requeues = 0;
+  /** Its hard deadline passed while its worker was silent and had not said it started it. */
+  timedOut = false;
+  /** Its soft and hard deadlines in the heap, removed when it settles or leaves its worker. */
+  soft: Deadline<Task> | undefined;
+  hard: Deadline<Task> | undefined;
+  /** Its place among the `run` messages sent to its current worker (1: the first). */
+  sendSeq = 0;
   submittedAt: number;
   dispatchedAt = 0;
   startedAt = 0;

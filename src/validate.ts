@@ -2,6 +2,13 @@
 
 /** Longest delay setTimeout honours; a larger one fires at once. */
 export const MAX_MS = 2 ** 31 - 1;
+/** The same bound, named for timers: every computed delay is clamped to it (Infinity: no timer). */
+export const MAX_TIMER_MS = MAX_MS;
+
+/** `ms` clamped to what setTimeout honours (for delays computed from several options). */
+export function timerDelay(ms: number): number {
+  return Math.min(MAX_TIMER_MS, Math.max(0, ms));
+}
 
 /** A value as it appears in an error message. */
 export function show(value: unknown): string {

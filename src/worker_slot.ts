@@ -8,13 +8,19 @@ import type { Task } from "./task.ts";
 export class WorkerSlot {
   state: WorkerState = "starting";
   handle!: WorkerHandle;
-  /** Tasks sent and not settled, in send order: the first `concurrency` are running. */
+  /** Tasks sent and not settled, in send order (the worker starts them in this order). */
   readonly outstanding = new Map<number, Task>();
   /**
    * Tasks this worker was sent that the pool settled without its word (timeout, abort, destroy):
    * the worker may still answer for them once, and that is not a channel error.
    */
   readonly late = new Set<number>();
+  /** When the adapter first saw this busy, silent worker's process frozen (0: not frozen). */
+  frozenSince = 0;
+  /** Outstanding tasks with a timeout clock (started, or inferred to be). */
+  clocked = 0;
+  /** Task code asked this worker to exit outside a task body: it finishes its running tasks first. */
+  exitDeferred = false;
   /** The channel carried garbage: nothing more from it is read. */
   channelBroken = false;
   outbox: ToWorker[] = [];
@@ -96,12 +102,19 @@ export class WorkerSlot {
       state: this.state,
       tasksDone: this.tasksDone,
       running: this.outstanding.size,
+      started: this.startedCount(),
       age: t - this.spawnedAt,
       pid: this.handle.pid,
       threadId: this.handle.threadId,
       memory: this.memory,
       retiring: this.retiring,
     };
+  }
+
+  private startedCount(): number {
+    let n = 0;
+    for (const task of this.outstanding.values()) if (task.started) n++;
+    return n;
   }
 
   clearTimers(): void {

@@ -43,6 +43,8 @@ export interface RunOptions {
   restartIntensity: number | undefined;
   /** Heartbeat timeout (ms); false: --no-heartbeat; undefined: the pool's default. */
   heartbeat: number | false | undefined;
+  /** Pool `heartbeat.maxBlocked` (ms): a busy worker silent this long is killed; undefined: never. */
+  maxBlocked: number | undefined;
   workers: number | undefined;
   concurrency: number | undefined;
   adapter: string | undefined;
@@ -84,6 +86,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "--restart-intensity": { key: "restartIntensity", kind: "intensity" },
   "--heartbeat": { key: "heartbeat", kind: "duration" },
   "--no-heartbeat": { key: "heartbeat", kind: "off" },
+  "--max-blocked": { key: "maxBlocked", kind: "duration" },
   "--workers": { key: "workers", kind: "int", min: 1, max: 1024 },
   "--concurrency": { key: "concurrency", kind: "int", min: 1, max: 10_000 },
   "--adapter": { key: "adapter", kind: "string" },
@@ -108,6 +111,7 @@ export const FLAG_OF_OPTION: Record<string, string> = {
   "restart.intensity": "--restart-intensity",
   "heartbeat.timeout": "--heartbeat",
   "heartbeat.interval": "--heartbeat",
+  "heartbeat.maxBlocked": "--max-blocked",
 };
 
 const MAX_MS = 2 ** 31 - 1;
@@ -202,6 +206,7 @@ function defaults(): Omit<RunOptions, "module"> {
     maxLineBytes: DEFAULT_MAX_LINE_BYTES,
     restartIntensity: undefined,
     heartbeat: undefined,
+    maxBlocked: undefined,
     workers: undefined,
     concurrency: undefined,
     adapter: undefined,
@@ -310,6 +315,9 @@ export function parseArgs(
   }
   if (seen.has("--heartbeat") && seen.has("--no-heartbeat")) {
     throw new UsageError("--heartbeat and --no-heartbeat exclude each other");
+  }
+  if (seen.has("--max-blocked") && seen.has("--no-heartbeat")) {
+    throw new UsageError("--max-blocked needs heartbeats: it excludes --no-heartbeat");
   }
   if (seen.has("--token") && seen.has("--token-file")) {
     throw new UsageError("--token and --token-file exclude each other (prefer --token-file)");

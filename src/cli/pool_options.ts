@@ -36,15 +36,22 @@ export function crashLoopLimit(workers: number): number {
   return Math.max(10, 2 * workers);
 }
 
-/** `heartbeat` pool option of --heartbeat TIMEOUT / --no-heartbeat. */
+/** `heartbeat` pool option of --heartbeat TIMEOUT / --no-heartbeat / --max-blocked MAX. */
 export function heartbeatOption(
   heartbeat: RunOptions["heartbeat"],
-): false | { interval: number; timeout: number } | undefined {
-  if (heartbeat === undefined || heartbeat === false) return heartbeat;
-  if (heartbeat < MIN_HEARTBEAT_MS) {
-    throw new UsageError(`--heartbeat must be at least ${MIN_HEARTBEAT_MS} ms, got ${heartbeat}`);
+  maxBlocked?: number,
+): false | { interval?: number; timeout?: number; maxBlocked?: number } | undefined {
+  if (heartbeat === false) return false;
+  const option: { interval?: number; timeout?: number; maxBlocked?: number } = {};
+  if (heartbeat !== undefined) {
+    if (heartbeat < MIN_HEARTBEAT_MS) {
+      throw new UsageError(`--heartbeat must be at least ${MIN_HEARTBEAT_MS} ms, got ${heartbeat}`);
+    }
+    option.timeout = heartbeat;
+    option.interval = Math.min(MAX_HEARTBEAT_PERIOD_MS, Math.floor(heartbeat / 4));
   }
-  return { timeout: heartbeat, interval: Math.min(MAX_HEARTBEAT_PERIOD_MS, Math.floor(heartbeat / 4)) };
+  if (maxBlocked !== undefined) option.maxBlocked = maxBlocked;
+  return Object.keys(option).length === 0 ? undefined : option;
 }
 
 /**
@@ -68,7 +75,7 @@ export function createPool(
     ["maxMemoryMb", "maxMemoryMb"],
   ];
   for (const [flag, option] of pick) if (options[flag] !== undefined) poolOptions[option] = options[flag];
-  const heartbeat = heartbeatOption(options.heartbeat);
+  const heartbeat = heartbeatOption(options.heartbeat, options.maxBlocked);
   if (heartbeat !== undefined) poolOptions.heartbeat = heartbeat;
   poolOptions.restart = { intensity: options.restartIntensity ?? Number.POSITIVE_INFINITY };
   try {

@@ -55,8 +55,10 @@ Pool:
                       2 x workers) failures in a row with no task completing in between, so
                       poison inputs (with --retries) do not end a long run
   --heartbeat DURATION
-                      kill a worker that sends no heartbeat for this long (default 10s); a
-                      task that blocks its event loop longer needs more, or --no-heartbeat
+                      kill an idle worker that sends no heartbeat for this long (default 10s);
+                      a task that blocks its worker's event loop is left to finish
+  --max-blocked DURATION
+                      also kill a worker whose task blocks its event loop longer (default never)
   --no-heartbeat      no heartbeats: a hung worker is then found only by --timeout
   DURATION is milliseconds or has a unit: 500, 30s, 2m, 1h. SIZE is MiB or has a unit: 512, 512M, 2G.
 

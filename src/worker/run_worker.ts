@@ -6,6 +6,16 @@
 import { SerializationError } from "../errors.ts";
 import { type FromWorker, PROTOCOL_VERSION, type ToWorker, type WorkerConfig } from "../protocol.ts";
 import { toWireError, type WireError } from "../wire_error.ts";
+import { ExitRequest } from "./exit_request.ts";
+
+/**
+ * Below this average run time (ms) a worker batches task starts with their results; at or above
+ * it (and for a worker's first tasks) it tells the pool about a start before running the task, so
+ * that a long synchronous task is known to be running while it blocks the worker's event loop.
+ */
+const ACK_BEFORE_RUN_MS = 1;
+/** Tasks a worker measures before it may batch starts. */
+const WARMUP_TASKS = 8;
 
 /** The channel to the parent, as an adapter's worker entry provides it. */
 export interface WorkerEndpoint {
@@ -73,11 +83,26 @@ interface Pending {
   input: unknown;
 }
 
+/** What the entry's exit guard does with an exit called by task code. */
+export type ExitVerdict = "now" | "deferred";
+
 class WorkerRunner {
   private config: WorkerConfig | undefined;
   private mod: Record<string, unknown> | undefined;
   private readonly pending: Pending[] = [];
   private readonly running = new Map<number, RunningTask>();
+  /** When each running task started (performance.now()), to measure run times. */
+  private readonly startedAt = new Map<number, number>();
+  /** Tasks started since the last flush: reported as `started` unless they settled meanwhile. */
+  private unacked: number[] = [];
+  /** Moving average of this worker's task run times (ms), and how many it measured. */
+  private ewmaRunMs = 0;
+  private measured = 0;
+  /** The task whose function is running synchronously right now (an exit from it is its own). */
+  private current: number | null = null;
+  /** Exit requested by task code outside a task body: the code, once running tasks are done. */
+  private exitCode: number | undefined;
+  private exiting = false;
   private outbox: FromWorker[] = [];
   private flushQueued = false;
   private stopping = false;
@@ -85,6 +110,8 @@ class WorkerRunner {
   private handedBack = false;
   private stopped = false;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** `run` messages received, reported with each beat. */
+  private runs = 0;
 
   constructor(private readonly endpoint: WorkerEndpoint) {}
 
@@ -95,15 +122,22 @@ class WorkerRunner {
           void this.init(msg.config);
           break;
         case "run":
+          this.runs++;
           // Sent before the pool learned that this worker is retiring: hand it straight back.
-          if (this.stopping && this.handedBack) this.post({ t: "returned", ids: [msg.id] });
-          else this.pending.push({ id: msg.id, name: msg.name, input: msg.input });
+          if ((this.stopping && this.handedBack) || this.exitCode !== undefined) {
+            this.post({ t: "returned", ids: [msg.id] });
+          } else this.pending.push({ id: msg.id, name: msg.name, input: msg.input });
           break;
         case "abort":
-          this.abort(msg.id, msg.reason);
+          this.abort(msg.id, msg.reason, msg.ifStarted === true);
           break;
         case "stop":
           this.beginStop(msg.handBack);
+          break;
+        case "returnUnstarted":
+          // Work stealing: the pool gives these to an idle worker.
+          this.post({ t: "returned", ids: this.pending.map((p) => p.id) });
+          this.pending.length = 0;
           break;
       }
     }
@@ -113,7 +147,7 @@ class WorkerRunner {
   private async init(config: WorkerConfig): Promise<void> {
     this.config = config;
     if (config.heartbeat > 0) {
-      this.heartbeat = setInterval(() => this.post({ t: "hb", mem: this.endpoint.memory() }), config.heartbeat);
+      this.heartbeat = setInterval(() => this.beat(), config.heartbeat);
     }
     try {
       if (config.protocol !== PROTOCOL_VERSION) {
@@ -134,9 +168,15 @@ class WorkerRunner {
     this.pump();
   }
 
+  private beat(): void {
+    const held = [...this.running.keys()];
+    for (const p of this.pending) held.push(p.id);
+    this.post({ t: "hb", mem: this.endpoint.memory(), runs: this.runs, held });
+  }
+
   private pump(): void {
     const config = this.config;
-    if (!config || !this.mod || (this.stopping && this.handedBack)) return;
+    if (!config || !this.mod || (this.stopping && this.handedBack) || this.exitCode !== undefined) return;
     while (this.running.size < config.concurrency && this.pending.length > 0) {
       const task = this.pending.shift() as Pending;
       this.start(task);
@@ -147,8 +187,13 @@ class WorkerRunner {
     const config = this.config as WorkerConfig;
     const running = new RunningTask(task.id, config.workerId);
     this.running.set(task.id, running);
+    this.startedAt.set(task.id, performance.now());
+    this.unacked.push(task.id);
+    // Slow tasks (or not measured yet): the pool hears of the start before the task can block us.
+    if (this.measured < WARMUP_TASKS || this.ewmaRunMs >= ACK_BEFORE_RUN_MS) this.flush();
     const fn = (this.mod as Record<string, unknown>)[task.name ?? "default"];
     let result: unknown;
+    this.current = task.id;
     try {
       if (typeof fn !== "function") {
         throw new TypeError(
@@ -159,9 +204,11 @@ class WorkerRunner {
       }
       result = (fn as TaskFn)(task.input, running);
     } catch (err) {
+      this.current = null;
       this.settle(task.id, false, err);
       return;
     }
+    this.current = null;
     if (result !== null && typeof (result as PromiseLike<unknown>)?.then === "function") {
       (result as PromiseLike<unknown>).then(
         (value) => this.settle(task.id, true, value),
@@ -173,7 +220,19 @@ class WorkerRunner {
   }
 
   private settle(id: number, ok: boolean, value: unknown): void {
+    if (!ok && value instanceof ExitRequest && this.running.has(id)) {
+      // The task's own async code called exit: it ends with the worker.
+      this.exitNow(value.code, id);
+      return;
+    }
     if (!this.running.delete(id)) return;
+    const began = this.startedAt.get(id);
+    this.startedAt.delete(id);
+    if (began !== undefined) {
+      const ms = performance.now() - began;
+      this.ewmaRunMs = this.measured === 0 ? ms : this.ewmaRunMs * 0.9 + ms * 0.1;
+      this.measured++;
+    }
     if (ok) {
       this.post({ t: "ok", id, value });
     } else {
@@ -183,11 +242,47 @@ class WorkerRunner {
       if (die) this.beginStop(true);
     }
     this.pump();
+    if (this.exitCode !== undefined) {
+      if (this.running.size === 0) this.exitNow(this.exitCode);
+      return;
+    }
     if (this.stopping) void this.maybeFinalize();
   }
 
-  private abort(id: number, reason: WireError): void {
-    const index = this.pending.findIndex((p) => p.id === id);
+  /**
+   * Task code called exit. From a task's body (or its own async code) the worker exits now and
+   * that task ends with it. From elsewhere (a timer a settled task left behind) the exit waits for
+   * the running tasks, hands back the unstarted ones, and then happens: a neighbour's stray exit
+   * never fails a task (the pool bounds the wait as for a graceful die).
+   */
+  exitRequested(code: number): ExitVerdict {
+    if (this.exiting) return "now";
+    if (this.current !== null || this.running.size === 0) {
+      this.exitNow(code, this.current ?? undefined, false);
+      return "now";
+    }
+    if (this.exitCode === undefined) {
+      this.exitCode = code;
+      this.post({ t: "exiting", code, wait: true });
+      if (this.pending.length > 0) {
+        this.post({ t: "returned", ids: this.pending.map((p) => p.id) });
+        this.pending.length = 0;
+      }
+    }
+    return "deferred";
+  }
+
+  /** Tell the pool, send everything, then exit with `code` (unless the caller exits itself). */
+  private exitNow(code: number, culprit?: number, callExit = true): void {
+    if (this.exiting) return;
+    this.exiting = true;
+    this.post(culprit === undefined ? { t: "exiting", code } : { t: "exiting", code, id: culprit });
+    this.flush();
+    if (callExit) this.finish(code);
+  }
+
+  private abort(id: number, reason: WireError, ifStarted: boolean): void {
+    const index = ifStarted ? -1 : this.pending.findIndex((p) => p.id === id);
     if (index >= 0) {
       this.pending.splice(index, 1);
       this.post({ t: "err", id, error: reason });
@@ -241,6 +336,12 @@ class WorkerRunner {
   /** Send the outbox; a message the channel cannot carry fails only its own task. */
   flush(): void {
     this.flushQueued = false;
+    if (this.unacked.length > 0) {
+      // Starts of tasks that settled meanwhile need no word: their result says it.
+      const ids = this.unacked.filter((id) => this.running.has(id));
+      this.unacked = [];
+      if (ids.length > 0) this.outbox.unshift({ t: "started", ids });
+    }
     if (this.outbox.length === 0) return;
     const batch = this.outbox;
     this.outbox = [];
@@ -277,11 +378,17 @@ class WorkerRunner {
 export interface WorkerControl {
   /** Send everything posted so far now (call it before the worker exits abruptly). */
   flush(): void;
+  /**
+   * Task code called exit with `code`. "now": exit at once (everything was sent). "deferred":
+   * do not exit; the worker exits by itself once its running tasks are done (the entry unwinds
+   * the caller by throwing an {@link ExitRequest}).
+   */
+  exitRequested(code: number): ExitVerdict;
 }
 
 /** Run the worker side over `endpoint` until the parent stops it. */
 export function runWorker(endpoint: WorkerEndpoint): WorkerControl {
   const runner = new WorkerRunner(endpoint);
   endpoint.listen((batch) => runner.receive(batch));
-  return { flush: () => runner.flush() };
+  return { flush: () => runner.flush(), exitRequested: (code) => runner.exitRequested(code) };
 }

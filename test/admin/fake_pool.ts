@@ -34,6 +34,7 @@ export function fakeWorker(id: number, overrides: Partial<WorkerStats> = {}): Wo
     state: "ready",
     tasksDone: 0,
     running: 0,
+    started: 0,
     age: 1000,
     pid: null,
     threadId: id,

@@ -140,7 +140,7 @@ describe("read routes", () => {
     expect(main.waitTime).toEqual(s.waitTime);
     expect(main.workers.map((w: { id: number }) => w.id)).toEqual(s.workers.map((w) => w.id));
     expect(Object.keys(main.workers[0]).sort()).toEqual(
-      ["age", "id", "memory", "pid", "retiring", "running", "state", "tasksDone", "threadId"].sort(),
+      ["age", "id", "memory", "pid", "retiring", "running", "started", "state", "tasksDone", "threadId"].sort(),
     );
     expect(main.recentExits).toEqual([]);
   });

@@ -87,20 +87,28 @@ describe("restarts and heartbeats", () => {
     expect(r.stderr).toMatch(/interrupted \(the pool failed\)/);
   });
 
-  it("--heartbeat TIMEOUT kills a worker whose event loop is blocked longer; --no-heartbeat lets it run", async () => {
+  it("--heartbeat TIMEOUT leaves a busy blocked worker alone; --max-blocked kills it; --no-heartbeat lets it run", async () => {
     const base = ["run", TASKS, "--name", "busy", "--workers", "1", "--adapter", "process"];
-    const [short, off] = await Promise.all([
-      cli([...base, "--heartbeat", "300ms"], { stdin: '{"ms":4000}\n' }),
+    const [busy, blocked, off] = await Promise.all([
+      cli([...base, "--heartbeat", "300ms"], { stdin: '{"ms":1500}\n' }),
+      cli([...base, "--heartbeat", "300ms", "--max-blocked", "600ms"], { stdin: '{"ms":6000}\n' }),
       cli([...base, "--no-heartbeat"], { stdin: '{"ms":1500}\n' }),
     ]);
-    expect(short.code, short.stderr).toBe(1);
-    expect(outcomes(short.stdout)[0]).toMatchObject({ line: 1, status: "error" });
-    expect(short.stderr).toMatch(/exits by reason: .*heartbeat 1/);
+    expect(busy.code, busy.stderr).toBe(0);
+    expect(outcomes(busy.stdout)).toEqual([{ line: 1, status: "ok", value: 1500 }]);
+    expect(blocked.code, blocked.stderr).toBe(1);
+    expect(outcomes(blocked.stdout)[0]).toMatchObject({ line: 1, status: "error" });
+    expect(blocked.stderr).toMatch(/exits by reason: .*heartbeat 1/);
     expect(off.code, off.stderr).toBe(0);
     expect(outcomes(off.stdout)).toEqual([{ line: 1, status: "ok", value: 1500 }]);
-    const both = await cli([...base, "--heartbeat", "1s", "--no-heartbeat"], { stdin: "" });
+    const [both, offBlocked] = await Promise.all([
+      cli([...base, "--heartbeat", "1s", "--no-heartbeat"], { stdin: "" }),
+      cli([...base, "--max-blocked", "1s", "--no-heartbeat"], { stdin: "" }),
+    ]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/^mpms: --heartbeat and --no-heartbeat exclude each other$/m);
+    expect(offBlocked.code).toBe(2);
+    expect(offBlocked.stderr).toMatch(/^mpms: --max-blocked needs heartbeats: it excludes --no-heartbeat$/m);
   });
 });
 
