@@ -9,6 +9,7 @@ import { fromWireError } from "../src/wire_error.ts";
 import { childCommand } from "./child_command.ts";
 import { ExitGate, Killer } from "./child_exit.ts";
 import { workerEnv } from "./env.ts";
+import { processStopped } from "./process_state.ts";
 import { deliverFrame, encodeBatch } from "./wire/frame.ts";
 
 const ENTRY = new URL(`./ipc_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
@@ -85,6 +86,9 @@ export default function bunAdapter(options: AdapterOptions): Adapter {
         },
         kill(graceMs = 0) {
           killer.kill(graceMs);
+        },
+        frozen() {
+          return !gate.ended && processStopped(spawned.pid);
         },
       };
     },

@@ -12,6 +12,7 @@ import { childCommand } from "./child_command.ts";
 import { ExitGate, Killer } from "./child_exit.ts";
 import { currentRuntime } from "./detect.ts";
 import { hostEnv, workerEnv } from "./env.ts";
+import { processStopped } from "./process_state.ts";
 import { deliverFrame, encodeBatch } from "./wire/frame.ts";
 
 const ENTRY = new URL(`./ipc_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
@@ -82,6 +83,9 @@ export default function processAdapter(options: AdapterOptions): Adapter {
         },
         kill(graceMs = 0) {
           killer.kill(graceMs);
+        },
+        frozen() {
+          return !gate.ended && processStopped(pid);
         },
       };
     },

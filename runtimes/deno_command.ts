@@ -11,6 +11,7 @@ import { childCommand } from "./child_command.ts";
 import { ExitGate, Killer } from "./child_exit.ts";
 import { hostEnv, workerEnv } from "./env.ts";
 import { FRAME, readLines, type SyncWriter, streamSource, writeAllSync } from "./ndjson.ts";
+import { processStopped } from "./process_state.ts";
 import { decodeFrame, encodeBatch } from "./wire/frame.ts";
 
 const ENTRY = new URL(`./deno_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
@@ -129,6 +130,9 @@ export default function denoAdapter(options: AdapterOptions): Adapter {
         },
         kill(graceMs = 0) {
           killer.kill(graceMs);
+        },
+        frozen() {
+          return !gate.ended && processStopped(child.pid);
         },
       };
     },

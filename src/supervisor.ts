@@ -30,6 +30,8 @@ export interface SupervisorHost {
   /** A message that is not mpms's arrived on a shared channel (ignored). */
   onForeignMessage(slot: WorkerSlot, received: string): void;
   onExit(slot: WorkerSlot, exit: WorkerExit): void;
+  /** Each supervision tick (with heartbeats on): take prefetched tasks from stuck workers. */
+  stealCheck(): void;
   /** The pool can no longer run tasks. */
   fail(error: Error): void;
 }
@@ -85,7 +87,10 @@ export class Supervisor {
     if (interval > 0) {
       this.tickInterval = interval;
       this.lastTick = now();
-      this.tick = setInterval(() => this.checkHeartbeats(), interval);
+      this.tick = setInterval(() => {
+        this.checkHeartbeats();
+        this.host.stealCheck();
+      }, interval);
     }
   }
 
@@ -357,7 +362,9 @@ export class Supervisor {
         timerDelay(Math.max(1000, this.opts.killGrace) + 1000),
       ),
     );
-    slot.handle.kill(reason === "destroy" ? 0 : Math.min(this.opts.killGrace, 1000));
+    // An unresponsive worker cannot run a SIGTERM handler (and a stopped one only gets SIGKILL).
+    const grace = reason === "destroy" || reason === "heartbeat" ? 0 : Math.min(this.opts.killGrace, 1000);
+    slot.handle.kill(grace);
   }
 
   /**
@@ -389,20 +396,10 @@ export class Supervisor {
     for (const slot of this.slots) {
       if (slot.state === "starting" || slot.killSent) continue;
       const silent = t - slot.lastSeen;
-      if (silent <= this.opts.heartbeatTimeout) {
-        slot.frozenSince = 0;
-        continue;
-      }
-      if (slot.outstanding.size === 0 || silent > this.opts.heartbeatMaxBlocked) {
+      if (silent <= this.opts.heartbeatTimeout) continue;
+      // Busy and silent: only a process that does not run at all (stopped) is dead.
+      if (slot.outstanding.size === 0 || silent > this.opts.heartbeatMaxBlocked || slot.handle.frozen?.() === true) {
         this.kill(slot, "heartbeat");
-        continue;
-      }
-      // Busy and silent: only a process that does not run at all is dead.
-      if (slot.handle.frozen?.() === true) {
-        slot.frozenSince ||= t;
-        if (t - slot.frozenSince > this.opts.heartbeatTimeout) this.kill(slot, "heartbeat");
-      } else {
-        slot.frozenSince = 0;
       }
     }
   }

@@ -15,12 +15,17 @@ export class WorkerSlot {
    * the worker may still answer for them once, and that is not a channel error.
    */
   readonly late = new Set<number>();
-  /** When the adapter first saw this busy, silent worker's process frozen (0: not frozen). */
-  frozenSince = 0;
   /** Outstanding tasks with a timeout clock (started, or inferred to be). */
   clocked = 0;
   /** Task code asked this worker to exit outside a task body: it finishes its running tasks first. */
   exitDeferred = false;
+  /**
+   * Every lane of this worker has been busy far longer than tasks take: it gets no prefetch
+   * until one of its tasks settles (its unstarted tasks were taken back for idle workers).
+   */
+  stuck = false;
+  /** A `returnUnstarted` is on its way to this worker (answered by `returned`). */
+  stealSent = false;
   /** The channel carried garbage: nothing more from it is read. */
   channelBroken = false;
   outbox: ToWorker[] = [];
