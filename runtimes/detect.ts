@@ -37,6 +37,16 @@ export async function ensureTypeScript(specifier: string): Promise<void> {
   api.register();
 }
 
+/**
+ * The runtime's own exit, bound now, before {@link guardExit} wraps it for task code. On Deno,
+ * `process.exit` calls `Deno.exit`, which the guard wraps too: an entry must exit through this.
+ */
+export function rawExit(): (code: number) => never {
+  const deno = (globalThis as { Deno?: { exit(code?: number): never } }).Deno;
+  if (deno && typeof deno.exit === "function") return deno.exit.bind(deno) as (code: number) => never;
+  return globalThis.process.exit.bind(globalThis.process) as (code: number) => never;
+}
+
 /** The exits as they were before {@link guardExit}, for the entry's own use, and a way back. */
 export interface ExitGuard {
   /** Exit now, unguarded (the entry's own exits: a fatal error, a stop the pool asked for). */

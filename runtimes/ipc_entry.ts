@@ -7,7 +7,7 @@ import process from "node:process";
 import type { FromWorker, ToWorker } from "../src/protocol.ts";
 import { isExitRequest } from "../src/worker/exit_request.ts";
 import { runWorker } from "../src/worker/run_worker.ts";
-import { ensureTypeScript, guardExit, isTypeScript } from "./detect.ts";
+import { ensureTypeScript, guardExit, isTypeScript, rawExit } from "./detect.ts";
 import { hostGone, startWatchdog } from "./watchdog.ts";
 import { decodeFrame, encodeBatch, encodeFatal } from "./wire/frame.ts";
 
@@ -20,7 +20,7 @@ if (!channelSend) throw new Error("mpms: the process entry must be started with 
 const send: Send = channelSend;
 
 /** The entry's own exits (before guardExit wraps process.exit for task code). */
-const hardExit = process.exit.bind(process) as (code: number) => never;
+const hardExit = rawExit();
 
 // The parent is gone (even SIGKILLed): exit rather than live on as an orphan.
 process.on("disconnect", hostGone); // with its group: the tasks' subprocesses go too

@@ -6,9 +6,10 @@
  */
 import process from "node:process";
 import { Worker } from "node:worker_threads";
+import { rawExit } from "./detect.ts";
 
 /** Bound before the entry guards `process.exit` for task code: the host is gone, nothing to wait for. */
-const exitNow = process.exit.bind(process) as (code: number) => never;
+const exitNow = rawExit();
 
 /** How often the watchdog looks at its parent: the host's death is acted on within about this. */
 export const WATCHDOG_INTERVAL_MS = 200;
