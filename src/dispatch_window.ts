@@ -16,6 +16,11 @@ export class DispatchWindow {
     this.ewmaRunMs = this.ewmaRunMs < 0 ? ms : this.ewmaRunMs * 0.9 + ms * 0.1;
   }
 
+  /** The moving average of run times in ms (-1 before the first task). */
+  get runMs(): number {
+    return this.ewmaRunMs;
+  }
+
   /** Tasks a worker may hold now. */
   limit(): number {
     const c = this.concurrency;

@@ -35,6 +35,10 @@ const now = (): number => performance.now();
 /** Deadline kinds. */
 const SOFT = 0; // task timeout: abort ctx.signal
 const HARD = 1; // timeout/abort + kill grace: settle, then kill the worker
+/** Work stealing takes unstarted tasks from a worker busy this long at least… */
+const STEAL_AFTER_MIN_MS = 200;
+/** …and this many average run times. */
+const STEAL_AFTER_RUNS = 4;
 
 type Emit = (type: string, detail: unknown) => void;
 
@@ -208,6 +212,7 @@ export class PoolEngine implements SupervisorHost {
     let best: WorkerSlot | undefined;
     for (const slot of this.workers.slots) {
       if (!slot.accepting || slot.outstanding.size >= limit) continue;
+      if (slot.stuck && slot.outstanding.size >= this.opts.concurrency) continue;
       if (!best || slot.outstanding.size < best.outstanding.size) best = slot;
     }
     return best;
@@ -320,6 +325,7 @@ export class PoolEngine implements SupervisorHost {
       if (task.clock !== Clock.None && task.started) this.window.observe(t - task.startedAt);
       this.leaveWorker(task, slot);
       slot.tasksDone++;
+      slot.stuck = false; // it makes progress
       if (slot.state !== "exited" && slot.state !== "zombie") {
         // The worker may still answer for a task the pool settled without its word.
         if (!fromWorker) slot.late.add(task.id);
@@ -410,8 +416,12 @@ export class PoolEngine implements SupervisorHost {
     task.hard = undefined;
     // HARD: record the outcome first, so it never depends on the kill working.
     if (task.abortSent === "abort") {
+      // Kill only for a task that runs, or may (silent, and no other task of ours blocks it): an
+      // unstarted task is dropped by the worker when it reads the abort, and its neighbours must
+      // not pay for it.
+      const mayRun = task.started || (!this.workers.responsive(slot) && !this.otherStarted(slot, task));
       this.settle(task, false, task.signal?.reason, "cancelled");
-      this.workers.kill(slot, "abort");
+      if (mayRun) this.workers.kill(slot, "abort");
       return;
     }
     if (task.started) {
@@ -424,7 +434,9 @@ export class PoolEngine implements SupervisorHost {
     // this task, its start report stuck behind it): kill it; the task goes back to the queue, and
     // after MAX_REQUEUES such rounds it fails with TaskTimeoutError.
     task.abortSent = null;
-    if (this.workers.responsive(slot)) {
+    // A task of its own that the worker did start is what keeps it busy: that one's deadline
+    // decides, and this one goes back to the queue if the worker is killed for it.
+    if (this.workers.responsive(slot) || this.otherStarted(slot, task)) {
       slot.clocked--;
       task.clock = Clock.None;
       task.startedAt = 0;
@@ -432,6 +444,12 @@ export class PoolEngine implements SupervisorHost {
     }
     task.timedOut = true;
     this.workers.kill(slot, "timeout");
+  }
+
+  /** Whether the worker said it started some task other than `task`. */
+  private otherStarted(slot: WorkerSlot, task: Task): boolean {
+    for (const other of slot.outstanding.values()) if (other !== task && other.started) return true;
+    return false;
   }
 
   // ---------------------------------------------------------------- workers
@@ -475,6 +493,7 @@ export class PoolEngine implements SupervisorHost {
           break;
         }
         case "returned":
+          slot.stealSent = false;
           this.requeue(msg.ids.map((id) => slot.outstanding.get(id)).filter((t): t is Task => t !== undefined));
           this.promoteClocks(slot);
           if (slot.stopSent && slot.outstanding.size === 0) this.workers.armStopTimer(slot);
@@ -509,6 +528,35 @@ export class PoolEngine implements SupervisorHost {
       }
     }
     this.pump();
+  }
+
+  /**
+   * Work stealing, on each supervision tick: while a worker is idle, a worker whose every lane
+   * has run one task for far longer than tasks take gives back the tasks it has not started
+   * (`returnUnstarted`), and they run on the idle one. Prefetch thus delays a task by at most
+   * {@link STEAL_AFTER_MIN_MS} or a few run times, plus a tick, never by a neighbour's whole run.
+   */
+  stealCheck(): void {
+    if (this.state !== "running" && this.state !== "closing") return;
+    let idle = false;
+    for (const slot of this.workers.slots) if (slot.accepting && slot.outstanding.size === 0) idle = true;
+    if (!idle) return;
+    const t = now();
+    const after = Math.max(STEAL_AFTER_MIN_MS, STEAL_AFTER_RUNS * this.window.runMs);
+    for (const slot of this.workers.slots) {
+      if (slot.stealSent || slot.state !== "ready" || slot.outstanding.size <= this.opts.concurrency) continue;
+      let running = 0;
+      let youngest = Number.POSITIVE_INFINITY;
+      for (const task of slot.outstanding.values()) {
+        if (!task.started || task.clock === Clock.None) continue;
+        running++;
+        youngest = Math.min(youngest, t - task.startedAt);
+      }
+      if (running < this.opts.concurrency || running === slot.outstanding.size || youngest < after) continue;
+      slot.stuck = true;
+      slot.stealSent = true;
+      this.send(slot, { t: "returnUnstarted" });
+    }
   }
 
   /**
@@ -573,6 +621,12 @@ export class PoolEngine implements SupervisorHost {
     const started: Task[] = [];
     for (const task of slot.outstanding.values()) (task.started && !slot.finalized ? started : back).push(task);
     for (const task of started) {
+      // Killed for its own timeout before its start report came (a synchronous task blocks the
+      // flush): the report arrived with the exit, and the outcome is still its timeout.
+      if (task.timedOut) {
+        this.settle(task, false, new TaskTimeoutError(task.timeout), "timeout");
+        continue;
+      }
       const { error, kind } = runningTaskOutcome(slot, exit);
       this.settle(task, false, error, kind);
     }
