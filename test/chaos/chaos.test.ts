@@ -3,7 +3,8 @@
  * end at a random moment, on every adapter of this runtime. Fixed seeds (one per way of ending)
  * plus one random seed, printed in the test name.
  *   Replay:   MPMS_CHAOS_SEED=<seed>[,<seed>...] MPMS_TEST_ADAPTERS=<adapter>
- *   Size:     MPMS_CHAOS_TASKS=<tasks per run> (default 600)
+ *   Size:     MPMS_CHAOS_TASKS=<tasks per run> (default 600; strict runs take twice as many)
+ *   Strict:   MPMS_CHAOS_STRICT=1 (a replayed seed at concurrency 1, with the strict oracle)
  *   Narrow:   MPMS_CHAOS_OFF=die,exit (behaviours left out), MPMS_CHAOS_START_FIRST=1|0,
  *             MPMS_CHAOS_DEBUG=1 (a violation lists what happened on its worker)
  */
@@ -22,6 +23,11 @@ const module = new URL("./chaos_tasks.js", import.meta.url);
 const FIXED_SEEDS = [20_260_100, 20_260_101, 20_260_102, 20_260_103];
 const replay = process.env.MPMS_CHAOS_SEED ?? "";
 const seeds = replay !== "" ? replay.split(",").map(Number) : [...FIXED_SEEDS, randomSeed()];
+/**
+ * Strict runs: concurrency 1, so that no neighbour runs beside a task and every outcome must be
+ * the task's own (the oracle refuses collateral crashes and retirements). Twice the tasks.
+ */
+const STRICT_SEEDS = replay !== "" ? [] : [20_260_200, randomSeed()];
 const TASKS = Number(process.env.MPMS_CHAOS_TASKS ?? 600);
 const knobs: PlanKnobs = {
   off: (process.env.MPMS_CHAOS_OFF ?? "").split(",").filter((b) => b !== "") as Behaviour[],
@@ -74,10 +80,17 @@ describe.each(adapters)("chaos on the %s adapter", (adapter) => {
     await pool.close();
   });
 
-  it.each(seeds)(
-    "seed %i",
-    async (seed) => {
-      const plan = makePlan(seed, TASKS, planTarget(runtime, adapter), knobs);
+  const runs = [
+    ...seeds.map((seed) => ({ seed, strict: process.env.MPMS_CHAOS_STRICT === "1" })),
+    ...STRICT_SEEDS.map((seed) => ({ seed, strict: true })),
+  ];
+  it.each(runs)(
+    "seed $seed (strict: $strict)",
+    async ({ seed, strict }) => {
+      const plan = makePlan(seed, strict ? 2 * TASKS : TASKS, planTarget(runtime, adapter), {
+        ...knobs,
+        ...(strict ? { concurrency: 1 } : {}),
+      });
       const pidsBefore = new Set(childPids());
       const threadsBefore = threads();
       const hostSeen = host.seen.length;
@@ -105,7 +118,7 @@ describe.each(adapters)("chaos on the %s adapter", (adapter) => {
       );
       expect(
         violations,
-        `chaos seed ${seed} on ${runtime}/${adapter} (replay: MPMS_CHAOS_SEED=${seed} MPMS_TEST_ADAPTERS=${adapter})`,
+        `chaos seed ${seed} on ${runtime}/${adapter} (replay: MPMS_CHAOS_SEED=${seed}${strict ? " MPMS_CHAOS_STRICT=1" : ""} MPMS_TEST_ADAPTERS=${adapter})`,
       ).toEqual([]);
     },
     120_000,

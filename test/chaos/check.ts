@@ -226,42 +226,52 @@ export function checkRun(run: RunResult): string[] {
     let problem: string | null = null;
     if (OWN[rec.plan.b].includes(cls)) problem = checkOwn(rec, cls, value, elapsed);
     if (cls === "crashed" || !OWN[rec.plan.b].includes(cls)) {
-      switch (cls) {
-        case "timeout": {
-          const t = (value as TaskTimeoutError).timeout;
-          if (t !== rec.timeout) problem = `TaskTimeoutError(${t}) for a ${rec.timeout} ms task`;
-          else if (elapsed + 2 < rec.timeout) problem = `timed out after ${elapsed.toFixed(1)} ms < ${rec.timeout} ms`;
-          break;
+      // The strict oracle: with one task per worker at a time, no neighbour runs beside a task,
+      // so a crash or a retirement it did not cause itself is collateral (prefetch leaking into
+      // outcomes). Only the maxAgeHard policy may interrupt a running task.
+      const strict = plan.options.concurrency === 1;
+      const collateral =
+        (cls === "crashed" && !OWN[rec.plan.b].includes(cls)) ||
+        (cls === "retired" && (value as WorkerRetiredError).reason !== "maxAgeHard");
+      if (strict && collateral) problem = `collateral ${describe(value)} at concurrency 1`;
+      else
+        switch (cls) {
+          case "timeout": {
+            const t = (value as TaskTimeoutError).timeout;
+            if (t !== rec.timeout) problem = `TaskTimeoutError(${t}) for a ${rec.timeout} ms task`;
+            else if (elapsed + 2 < rec.timeout)
+              problem = `timed out after ${elapsed.toFixed(1)} ms < ${rec.timeout} ms`;
+            break;
+          }
+          case "cancelled":
+            if (rec.abortedAt === undefined) problem = "cancelled, never aborted";
+            else if (settledAt < rec.abortedAt) problem = "cancelled before its abort";
+            break;
+          case "closed":
+            if (!destroyed) problem = `PoolClosedError in a graceful close: ${describe(value)}`;
+            else if (settledAt < run.endStartedAt) problem = "closed before the end began";
+            break;
+          case "crashed": {
+            const e = value as WorkerCrashedError;
+            if (w === null || e.workerId !== w) problem = `crash of worker ${e.workerId}, task ran on ${w}`;
+            else if (!c.exitCodes.has(w)) problem = `crash of worker ${w}, where no task exited`;
+            else if (e.reason !== "exit") problem = `crash reason ${e.reason}`;
+            else if (!c.exitCodes.get(w)?.has(e.code as number)) problem = `crash code ${e.code}, not an exit task's`;
+            break;
+          }
+          case "retired": {
+            const r = (value as WorkerRetiredError).reason;
+            const seen =
+              (r === "timeout" && w !== null && c.timeouts.has(w)) ||
+              (r === "abort" && w !== null && c.aborts.has(w)) ||
+              (r === "gracefulDie" && w !== null && c.dies.has(w)) ||
+              (r === "maxAgeHard" && plan.options.maxAgeHard !== undefined);
+            if (!seen) problem = `WorkerRetiredError(${r}) on worker ${w} without such a cause there`;
+            break;
+          }
+          default:
+            problem = `outcome not allowed: ${describe(value)}`;
         }
-        case "cancelled":
-          if (rec.abortedAt === undefined) problem = "cancelled, never aborted";
-          else if (settledAt < rec.abortedAt) problem = "cancelled before its abort";
-          break;
-        case "closed":
-          if (!destroyed) problem = `PoolClosedError in a graceful close: ${describe(value)}`;
-          else if (settledAt < run.endStartedAt) problem = "closed before the end began";
-          break;
-        case "crashed": {
-          const e = value as WorkerCrashedError;
-          if (w === null || e.workerId !== w) problem = `crash of worker ${e.workerId}, task ran on ${w}`;
-          else if (!c.exitCodes.has(w)) problem = `crash of worker ${w}, where no task exited`;
-          else if (e.reason !== "exit") problem = `crash reason ${e.reason}`;
-          else if (!c.exitCodes.get(w)?.has(e.code as number)) problem = `crash code ${e.code}, not an exit task's`;
-          break;
-        }
-        case "retired": {
-          const r = (value as WorkerRetiredError).reason;
-          const seen =
-            (r === "timeout" && w !== null && c.timeouts.has(w)) ||
-            (r === "abort" && w !== null && c.aborts.has(w)) ||
-            (r === "gracefulDie" && w !== null && c.dies.has(w)) ||
-            (r === "maxAgeHard" && plan.options.maxAgeHard !== undefined);
-          if (!seen) problem = `WorkerRetiredError(${r}) on worker ${w} without such a cause there`;
-          break;
-        }
-        default:
-          problem = `outcome not allowed: ${describe(value)}`;
-      }
     }
     if (problem) out.push(`${where}: ${problem}${w !== null && process.env.MPMS_CHAOS_DEBUG ? history(run, w) : ""}`);
   }

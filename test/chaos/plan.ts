@@ -211,13 +211,15 @@ export interface PlanKnobs {
   off?: readonly Behaviour[];
   /** Force awaiting start() first (true) or racing it (false). */
   startFirst?: boolean;
+  /** Force this concurrency (the strict runs use 1). */
+  concurrency?: number;
 }
 
 export function makePlan(seed: number, count: number, target: PlanTarget, knobs: PlanKnobs = {}): Plan {
   const rng = new Rng(seed);
   const options: ChaosOptions = {
     workers: rng.int(2, 4),
-    concurrency: rng.int(1, 3),
+    concurrency: knobs.concurrency ?? rng.int(1, 3),
     queueSize: rng.chance(0.3) ? rng.int(16, 96) : 100_000,
     taskTimeout: 100,
     killGrace: 50,
