@@ -64,7 +64,9 @@ describe("permissions of Deno children", () => {
   });
 
   it.each(denoChildren)("%s: by default a task may read variables, write files, read anything", async (adapter) => {
-    const pool = make<unknown, unknown>({ module, adapter, workers: 1, execPath });
+    // The first Deno child of a fresh clone transpiles mpms into Deno's cache (keyed by path):
+    // on a loaded 2-core machine that has taken longer than the 10 s default.
+    const pool = make<unknown, unknown>({ module, adapter, workers: 1, execPath, startTimeout: 45_000 });
     expect(await pool.submit(null)).toBe(42); // imports from a sibling folder of the module's
     const path = (await pool.submit(outside, { name: "envToFile" })) as string;
     expect(readFileSync(path, "utf8")).toBe(process.env.HOME ?? "");
