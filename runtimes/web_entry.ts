@@ -1,0 +1,118 @@
+/**
+ * Entry of a Web Worker (`adapter: "web"`) on Deno, Bun and in browsers. Waits for the host's
+ * first message, which carries the protocol port, then runs the worker side over that port. Every
+ * way this worker ends sends an exit notice on the port first (see web_notice.ts): the runner's own
+ * exits, task code calling `Deno.exit`, `process.exit` or `self.close()`, and uncaught errors.
+ */
+import type { FromWorker, ToWorker } from "../src/protocol.ts";
+import { toWireError } from "../src/wire_error.ts";
+import { runWorker, type WorkerControl } from "../src/worker/run_worker.ts";
+import type { ConnectMessage, ExitNotice } from "./web_notice.ts";
+
+interface WorkerScope {
+  addEventListener(type: string, listener: (event: Event) => void): void;
+  removeEventListener(type: string, listener: (event: Event) => void): void;
+  close?: () => void;
+}
+
+type ExitFn = (code?: number) => never;
+
+const scope = globalThis as unknown as WorkerScope;
+const g = globalThis as {
+  Deno?: { exit?: ExitFn; memoryUsage?: () => { heapUsed: number } };
+  process?: { exit?: ExitFn; env?: unknown; memoryUsage?: () => { heapUsed: number } };
+  performance?: { memory?: { usedJSHeapSize?: number } };
+};
+
+// The real ways to end, kept before task code can see the wrapped ones.
+const denoExit = typeof g.Deno?.exit === "function" ? g.Deno.exit.bind(g.Deno) : undefined;
+const processExit = typeof g.process?.exit === "function" ? g.process.exit.bind(g.process) : undefined;
+const selfClose = typeof scope.close === "function" ? scope.close.bind(scope) : undefined;
+
+/** End this worker without returning: Deno.exit ends only the worker there, process.exit on Bun. */
+function end(code: number): void {
+  if (denoExit) denoExit(code);
+  else if (processExit) processExit(code);
+  else selfClose?.();
+}
+
+function heapUsed(): number {
+  try {
+    if (g.Deno?.memoryUsage) return g.Deno.memoryUsage().heapUsed;
+    if (g.process?.memoryUsage) return g.process.memoryUsage().heapUsed;
+  } catch {
+    // no figure on this runtime
+  }
+  return g.performance?.memory?.usedJSHeapSize ?? 0;
+}
+
+function connect(port: MessagePort): void {
+  let control: WorkerControl | undefined;
+  let ended = false;
+  /** Send what the runner holds, then the notice, then end; only the first call counts. */
+  const leave = (notice: ExitNotice, code: number): void => {
+    if (ended) return;
+    ended = true;
+    control?.flush();
+    try {
+      port.postMessage(notice);
+    } catch {
+      port.postMessage({ mpmsExit: true, code: notice.code } satisfies ExitNotice);
+    }
+    end(code);
+  };
+  wrapExits(leave);
+  scope.addEventListener("error", (event) => {
+    event.preventDefault();
+    const error = (event as ErrorEvent).error ?? new Error((event as ErrorEvent).message);
+    leave({ mpmsExit: true, code: null, error: toWireError(error) }, 1);
+  });
+  scope.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    leave({ mpmsExit: true, code: null, error: toWireError((event as PromiseRejectionEvent).reason) }, 1);
+  });
+  control = runWorker({
+    send(batch: FromWorker[]) {
+      port.postMessage(batch);
+    },
+    listen(handler) {
+      port.onmessage = (event: MessageEvent) => handler(event.data as ToWorker[]);
+    },
+    memory: heapUsed,
+    exit(code) {
+      leave({ mpmsExit: true, code }, code);
+    },
+  });
+}
+
+/** Task code ending the worker goes through `leave`, so the host hears of it after every result. */
+function wrapExits(leave: (notice: ExitNotice, code: number) => void): void {
+  const exitWith = (code?: number): never => {
+    const n = typeof code === "number" && Number.isInteger(code) ? code : 0;
+    leave({ mpmsExit: true, code: n }, n);
+    // Deno.exit and process.exit do not return; neither may their stand-ins.
+    throw new Error("the worker is exiting");
+  };
+  if (g.Deno && denoExit) {
+    try {
+      Object.defineProperty(g.Deno, "exit", { value: exitWith, configurable: true, writable: true });
+    } catch {
+      // a frozen namespace: the worker's end is then seen by the heartbeat
+    }
+  }
+  if (g.process && processExit) g.process.exit = exitWith;
+  if (selfClose) {
+    scope.close = () => {
+      leave({ mpmsExit: true, code: null }, 0);
+    };
+  }
+}
+
+const onConnect = (event: Event): void => {
+  const data = (event as MessageEvent).data as Partial<ConnectMessage> | null;
+  if (!data || typeof data !== "object" || !(data.mpmsConnect instanceof MessagePort)) return;
+  scope.removeEventListener("message", onConnect);
+  if (data.env !== undefined && g.process) g.process.env = { ...data.env };
+  connect(data.mpmsConnect);
+};
+scope.addEventListener("message", onConnect);
