@@ -3,9 +3,15 @@
  * first message, which carries the protocol port, then runs the worker side over that port. Every
  * way this worker ends sends an exit notice on the port first (see web_notice.ts): the runner's own
  * exits, task code calling `Deno.exit`, `process.exit` or `self.close()`, and uncaught errors.
+ *
+ * Task code's exits go through the runner as on every adapter (see `guardExit` in detect.ts): from
+ * a task's body the worker ends now and that task with it; from elsewhere while tasks run, the exit
+ * waits for them (an exit function is unwound by a thrown {@link ExitRequest}; `self.close()`
+ * simply returns, as it does on the web, and the worker closes once they are done).
  */
 import type { FromWorker, ToWorker } from "../src/protocol.ts";
 import { toWireError } from "../src/wire_error.ts";
+import { ExitRequest, isExitRequest } from "../src/worker/exit_request.ts";
 import { runWorker, type WorkerControl } from "../src/worker/run_worker.ts";
 import type { ConnectMessage, ExitNotice } from "./web_notice.ts";
 
@@ -20,7 +26,7 @@ type ExitFn = (code?: number) => never;
 const scope = globalThis as unknown as WorkerScope;
 const g = globalThis as {
   Deno?: { exit?: ExitFn; memoryUsage?: () => { heapUsed: number } };
-  process?: { exit?: ExitFn; env?: unknown; memoryUsage?: () => { heapUsed: number } };
+  process?: { exit?: ExitFn; exitCode?: unknown; env?: unknown; memoryUsage?: () => { heapUsed: number } };
   performance?: { memory?: { usedJSHeapSize?: number } };
 };
 
@@ -29,7 +35,7 @@ const denoExit = typeof g.Deno?.exit === "function" ? g.Deno.exit.bind(g.Deno) :
 const processExit = typeof g.process?.exit === "function" ? g.process.exit.bind(g.process) : undefined;
 const selfClose = typeof scope.close === "function" ? scope.close.bind(scope) : undefined;
 
-/** End this worker without returning: Deno.exit ends only the worker there, process.exit on Bun. */
+/** End this worker: Deno.exit ends only the worker there, process.exit on Bun, close() elsewhere. */
 function end(code: number): void {
   if (denoExit) denoExit(code);
   else if (processExit) processExit(code);
@@ -47,13 +53,14 @@ function heapUsed(): number {
 }
 
 function connect(port: MessagePort): void {
-  let control: WorkerControl | undefined;
   let ended = false;
+  /** Exit code of the notice when the runner ends the worker: null once task code called close(). */
+  let closeRequested = false;
   /** Send what the runner holds, then the notice, then end; only the first call counts. */
   const leave = (notice: ExitNotice, code: number): void => {
     if (ended) return;
     ended = true;
-    control?.flush();
+    control.flush();
     try {
       port.postMessage(notice);
     } catch {
@@ -61,17 +68,20 @@ function connect(port: MessagePort): void {
     }
     end(code);
   };
-  wrapExits(leave);
+  const onUncaught = (error: unknown): void => {
+    leave({ mpmsExit: true, code: null, error: toWireError(error) }, 1);
+  };
   scope.addEventListener("error", (event) => {
     event.preventDefault();
     const error = (event as ErrorEvent).error ?? new Error((event as ErrorEvent).message);
-    leave({ mpmsExit: true, code: null, error: toWireError(error) }, 1);
+    if (!isExitRequest(error)) onUncaught(error); // an exit that waits for the running tasks
   });
   scope.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
-    leave({ mpmsExit: true, code: null, error: toWireError((event as PromiseRejectionEvent).reason) }, 1);
+    const reason = (event as PromiseRejectionEvent).reason;
+    if (!isExitRequest(reason)) onUncaught(reason);
   });
-  control = runWorker({
+  const control: WorkerControl = runWorker({
     send(batch: FromWorker[]) {
       port.postMessage(batch);
     },
@@ -80,18 +90,30 @@ function connect(port: MessagePort): void {
     },
     memory: heapUsed,
     exit(code) {
-      leave({ mpmsExit: true, code }, code);
+      leave({ mpmsExit: true, code: closeRequested ? null : code }, code);
     },
+  });
+  guardExits(control, leave, () => {
+    closeRequested = true;
   });
 }
 
-/** Task code ending the worker goes through `leave`, so the host hears of it after every result. */
-function wrapExits(leave: (notice: ExitNotice, code: number) => void): void {
+/**
+ * Task code ending the worker goes through the runner (which tells the pool, and defers an exit
+ * from outside a task body while tasks run), then through `leave`, so the host hears of it after
+ * every result.
+ */
+function guardExits(
+  control: WorkerControl,
+  leave: (notice: ExitNotice, code: number) => void,
+  onDeferredClose: () => void,
+): void {
   const exitWith = (code?: number): never => {
-    const n = typeof code === "number" && Number.isInteger(code) ? code : 0;
-    leave({ mpmsExit: true, code: n }, n);
-    // Deno.exit and process.exit do not return; neither may their stand-ins.
-    throw new Error("the worker is exiting");
+    const status = typeof code === "number" && Number.isInteger(code) ? code : Number(g.process?.exitCode ?? 0) || 0;
+    if (control.exitRequested(status) === "now") leave({ mpmsExit: true, code: status }, status);
+    // Deno.exit and process.exit do not return; neither may their stand-ins. Swallowed as an
+    // uncaught error by the listeners above; a task's own promise settles with it (its exit).
+    throw new ExitRequest(status);
   };
   if (g.Deno && denoExit) {
     try {
@@ -102,8 +124,10 @@ function wrapExits(leave: (notice: ExitNotice, code: number) => void): void {
   }
   if (g.process && processExit) g.process.exit = exitWith;
   if (selfClose) {
+    // close() returns on the web, and the worker ends once the current turn is over.
     scope.close = () => {
-      leave({ mpmsExit: true, code: null }, 0);
+      if (control.exitRequested(0) === "now") leave({ mpmsExit: true, code: null }, 0);
+      else onDeferredClose();
     };
   }
 }
