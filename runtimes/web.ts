@@ -16,6 +16,7 @@ import type { Adapter, AdapterOptions, SpawnRequest, WorkerExit, WorkerHandle } 
 import { describeReceived } from "../src/channel.ts";
 import type { ToWorker } from "../src/protocol.ts";
 import { fromWireError } from "../src/wire_error.ts";
+import { hostEnv, workerEnv } from "./env.ts";
 import { type ConnectMessage, isExitNotice } from "./web_notice.ts";
 import { type DenoWorkerPermissions, denoWorkerOptionsEnabled, denoWorkerPermissions } from "./web_permissions.ts";
 
@@ -82,8 +83,6 @@ function workerInit(options: WebAdapterOptions, runtime: WebRuntime): Omit<Worke
     }
     init.deno = { permissions };
   }
-  // Bun takes the worker's process.env natively; Deno's is process-wide, so the entry sets it.
-  if (options.env !== undefined && runtime === "bun") init.env = { ...options.env };
   return init;
 }
 
@@ -100,14 +99,19 @@ export function createWebAdapter(options: WebAdapterOptions): Adapter {
   }
   const init = workerInit(options, runtime);
   const entry = options.entry === undefined ? DEFAULT_ENTRY : new URL(options.entry);
-  const env = options.env !== undefined && runtime === "deno" ? { ...options.env } : undefined;
   const pid = runtime === "browser" ? null : ((globalThis as { process?: { pid?: number } }).process?.pid ?? null);
   return {
     name: "web",
     canKillBusy: runtime !== "deno",
     isolated: false,
     spawn(request: SpawnRequest): WorkerHandle {
-      return spawnWebWorker(WorkerClass, entry, { ...init, name: `mpms-${request.workerId}` }, env, pid, request);
+      // As for threads: the host's environment at spawn time plus `env`, without the host's own
+      // secrets (see workerEnv). Bun takes it as the Worker's `env`; Deno's environment is
+      // process-wide, so its entry sets the worker's `process.env` from the connect message.
+      const env = runtime === "browser" ? undefined : hostEnv() === null ? options.env : workerEnv(options);
+      const perWorker: WorkerInit = { ...init, name: `mpms-${request.workerId}` };
+      if (env !== undefined && runtime === "bun") perWorker.env = env;
+      return spawnWebWorker(WorkerClass, entry, perWorker, runtime === "deno" ? env : undefined, pid, request);
     },
   };
 }
