@@ -25,8 +25,15 @@ type ExitFn = (code?: number) => never;
 
 const scope = globalThis as unknown as WorkerScope;
 const g = globalThis as {
+  Bun?: unknown;
   Deno?: { exit?: ExitFn; memoryUsage?: () => { heapUsed: number } };
-  process?: { exit?: ExitFn; exitCode?: unknown; env?: unknown; memoryUsage?: () => { heapUsed: number } };
+  process?: {
+    exit?: ExitFn;
+    exitCode?: unknown;
+    env?: unknown;
+    memoryUsage?: () => { heapUsed: number };
+    on?: (event: string, listener: (error: unknown) => void) => void;
+  };
   performance?: { memory?: { usedJSHeapSize?: number } };
 };
 
@@ -71,6 +78,16 @@ function connect(port: MessagePort): void {
   const onUncaught = (error: unknown): void => {
     leave({ mpmsExit: true, code: null, error: toWireError(error) }, 1);
   };
+  // Bun ends a Web Worker on an uncaught error even when its `error` event is cancelled (and
+  // tells the host): there only process's handlers keep it alive, e.g. for a deferred exit.
+  const onProcess = g.Bun !== undefined ? g.process?.on?.bind(g.process) : undefined;
+  if (onProcess) {
+    const handler = (error: unknown): void => {
+      if (!isExitRequest(error)) onUncaught(error);
+    };
+    onProcess("uncaughtException", handler);
+    onProcess("unhandledRejection", handler);
+  }
   scope.addEventListener("error", (event) => {
     event.preventDefault();
     const error = (event as ErrorEvent).error ?? new Error((event as ErrorEvent).message);
