@@ -58,6 +58,35 @@ describe.skipIf(runtime === "node")("the web adapter", () => {
     await pool.close();
   });
 
+  // A stray exit from a timer a settled task left behind must not fail a neighbour that runs:
+  // the worker finishes it first, then ends (core v2's deferred exit, through the exit notice).
+  for (const name of ["exitFromTimer", "closeFromTimer"]) {
+    it(`${name}: an exit from outside a task body waits for the running task; nothing fails`, async () => {
+      const pool = make<unknown, unknown>({ module: tasks, adapter: "web", workers: 1, concurrency: 2 });
+      if (name === "closeFromTimer" && !(await pool.submit(null, { name: "canClose" }))) {
+        expect(runtime).toBe("bun"); // no self.close() to call
+        await pool.close();
+        return;
+      }
+      const exits: { reason: string }[] = [];
+      pool.addEventListener("workerexit", (e) => exits.push((e as CustomEvent).detail));
+      const sibling = pool.submit(300, { name: "sleep" });
+      await waitFor(() => pool.stats().running === 1, 5_000, "the sibling to start");
+      expect(await pool.submit(7, { name })).toBe("armed");
+      expect(await sibling).toBe(300);
+      await waitFor(() => exits.length === 1, 5_000, "the worker's exit");
+      expect(await pool.submit(1, { name: "sleep" })).toBe(1); // the replacement serves
+      const s = pool.stats();
+      expect([s.completed, s.failed, s.crashed, s.workersStarted]).toEqual([
+        name === "closeFromTimer" ? 4 : 3,
+        0,
+        0,
+        2,
+      ]);
+      await pool.close();
+    });
+  }
+
   it("an unhandled rejection ends the worker: its task fails with WorkerCrashedError carrying the reason", async () => {
     const pool = make<null, unknown>({ module: tasks, adapter: "web", workers: 1 });
     const err: any = await pool.submit(null, { name: "unhandledRejection" }).catch(caught);
@@ -112,6 +141,27 @@ describe.skipIf(runtime === "node")("the web adapter", () => {
       await pool.close();
     },
   );
+
+  it("a worker's process.env: the host's at spawn time plus `env`, without the admin token", async () => {
+    process.env.MPMS_WEB_HOST_VAR = "host";
+    process.env.MPMS_ADMIN_TOKEN = "0123456789abcdef-secret";
+    try {
+      const pool = make<string, string | null>({
+        module: fixture("process/env_tasks.ts"),
+        adapter: "web",
+        workers: 1,
+        env: { MPMS_WEB_ADDED: "added", MPMS_WEB_HOST_VAR: "pool" },
+      });
+      expect(await pool.submit("MPMS_WEB_ADDED")).toBe("added");
+      expect(await pool.submit("MPMS_WEB_HOST_VAR")).toBe("pool"); // `env` wins over the host's
+      expect(await pool.submit("PATH")).toBe(process.env.PATH ?? null);
+      expect(await pool.submit("MPMS_ADMIN_TOKEN")).toBeNull();
+      await pool.close();
+    } finally {
+      delete process.env.MPMS_WEB_HOST_VAR;
+      delete process.env.MPMS_ADMIN_TOKEN;
+    }
+  });
 
   it("a task's own error is a TaskError, as on every adapter", async () => {
     const pool = make<string, unknown>({ module: fixture("tasks.ts"), adapter: "web", workers: 1 });
