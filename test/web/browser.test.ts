@@ -3,7 +3,7 @@
  * bundles the browser entry for the browser platform, with no `node:` import anywhere in its
  * graph, and a pool of two Web Workers runs submit, map, abort, a task that throws, one that calls
  * `close()` on itself, one that never answers and one that spins (both past a timeout), an
- * uncaught error, and `close()`.
+ * uncaught error, and `close()`; then a `close()` from a timer, which waits for a running task.
  */
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -134,6 +134,7 @@ describe.skipIf(skipReason !== null)(
         // failed counts every failure: the one that threw, the two crashes and the two timeouts
         counts: { completed: 8, failed: 5, cancelled: 1, crashed: 2, timedOut: 2 },
         submitAfterClose: "PoolClosedError",
+        deferredClose: { armed: "armed", slept: 200, next: 6, crashed: 0, failed: 0, workersStarted: 2 },
       });
       expect(errors).toEqual([]);
     }, 40_000);

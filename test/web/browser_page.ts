@@ -57,6 +57,24 @@ async function scenario(): Promise<Findings> {
     () => "accepted",
     (e: Error) => e.name,
   );
+
+  // close() from a timer while a neighbour runs: the worker finishes it first, then ends.
+  const solo = new Pool<unknown, unknown>({
+    module: new URL("./browser_tasks.js", location.href),
+    workers: 1,
+    concurrency: 2,
+  });
+  let exits = 0;
+  solo.addEventListener("workerexit", () => exits++);
+  const sibling = solo.submit(200, { name: "sleep" });
+  while (solo.stats().running < 1) await new Promise((r) => setTimeout(r, 5));
+  const armed = await solo.submit(null, { name: "closeFromTimer" });
+  const slept = await sibling;
+  while (exits < 1) await new Promise((r) => setTimeout(r, 5));
+  const next = await solo.submit(3, { name: "double" });
+  const t = solo.stats();
+  out.deferredClose = { armed, slept, next, crashed: t.crashed, failed: t.failed, workersStarted: t.workersStarted };
+  await solo.close();
   return out;
 }
 

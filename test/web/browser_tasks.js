@@ -34,3 +34,12 @@ export function throwInTimer() {
   }, 0);
   return new Promise(() => {});
 }
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(() => resolve(ms), ms));
+}
+
+export function closeFromTimer() {
+  setTimeout(() => self.close(), 0);
+  return "armed";
+}
