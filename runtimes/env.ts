@@ -3,7 +3,13 @@
  * pool's `env` (which adds to it, on every adapter), minus the variables that hold secrets of the
  * host itself (the admin token), which no task needs.
  */
-import process from "node:process";
+
+/**
+ * The global `process` (Node, Bun, Deno), not an import of `node:process`: the web adapter uses
+ * this module too, and mpms/web must bundle for a browser, where there is none (and where
+ * {@link hostEnv} is then null).
+ */
+const process = (globalThis as { process?: { env: Record<string, string | undefined> } }).process;
 
 /**
  * Variables the host reads for itself and never hands to a worker: `MPMS_ADMIN_TOKEN` (the
@@ -24,6 +30,7 @@ export interface EnvOptions {
 export function hostEnv(): Record<string, string> | null {
   const env: Record<string, string> = {};
   try {
+    if (process === undefined) return null;
     for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
   } catch {
     return null;

@@ -15,13 +15,23 @@ export function fixture(name: string): URL {
  * adding it here. MPMS_TEST_ADAPTERS (comma-separated) narrows the list, e.g. "deno".
  */
 export const adapters: string[] = ((): string[] => {
-  const all = ["thread", "process", ...(runtime === "bun" ? ["bun"] : []), ...(runtime === "deno" ? ["deno"] : [])];
+  const all = [
+    "thread",
+    "process",
+    ...(runtime === "bun" ? ["bun"] : []),
+    ...(runtime === "deno" ? ["deno"] : []),
+    // Web Workers: Deno and Bun have a global Worker; Node 20 has none.
+    ...(runtime !== "node" ? ["web"] : []),
+  ];
   const only = (process.env.MPMS_TEST_ADAPTERS ?? "").split(",").filter((name) => name !== "");
   return only.length > 0 ? all.filter((name) => only.includes(name)) : all;
 })();
 
+/** Adapters whose workers are threads of the host process (so no pid, exit code or signal of their own). */
+export const threadAdapters: readonly string[] = ["thread", "web"];
+
 /** The adapters of {@link adapters} whose workers are child processes. */
-export const processAdapters: string[] = adapters.filter((name) => name !== "thread");
+export const processAdapters: string[] = adapters.filter((name) => !threadAdapters.includes(name));
 
 /** Pids of every live descendant process of this test process (Linux /proc). */
 export function childPids(root = process.pid): number[] {
@@ -97,7 +107,7 @@ export const caught = (error: any): any => error;
  * files elsewhere (a temp folder) or reads any variable is granted that, as a user would.
  */
 export function childPermissions(adapter: string): { permissions?: string[] } {
-  return runtime === "deno" && adapter !== "thread"
+  return runtime === "deno" && !threadAdapters.includes(adapter)
     ? { permissions: ["--allow-read", "--allow-write", "--allow-env"] }
     : {};
 }

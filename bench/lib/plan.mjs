@@ -34,6 +34,14 @@ export const SUBJECTS = [
     channel: "thread",
   },
   {
+    id: "mpms-web",
+    label: 'mpms "web" (Web Worker, MessageChannel port)',
+    module: "mpms",
+    options: { adapter: "web" },
+    kind: "mpms",
+    channel: "thread",
+  },
+  {
     id: "mpms-process",
     label: 'mpms "process" (defaults)',
     module: "mpms",
@@ -120,8 +128,8 @@ const BY_RUNTIME = {
     "workerpool-process",
     "poolifier",
   ],
-  bun: ["raw-worker", "mpms-thread", "mpms-thread-prefetch", "raw-bun-ipc", "mpms-bun"],
-  deno: ["raw-worker", "mpms-thread", "mpms-thread-prefetch", "raw-deno-command", "mpms-deno"],
+  bun: ["raw-worker", "mpms-thread", "mpms-thread-prefetch", "mpms-web", "raw-bun-ipc", "mpms-bun"],
+  deno: ["raw-worker", "mpms-thread", "mpms-thread-prefetch", "mpms-web", "raw-deno-command", "mpms-deno"],
 };
 
 /** metric: the headline number; "lower" = lower is better. */

@@ -147,7 +147,9 @@ const START_MS: Record<string, number> = {
  */
 export function planTarget(runtime: string, adapter: string): PlanTarget {
   const startMs = START_MS[`${runtime}/${adapter}`] ?? 200;
-  if (adapter === "thread") return { isolated: false, memoryLimitMb: 40, noSpin: runtime === "deno", startMs };
+  if (adapter === "thread" || adapter === "web") {
+    return { isolated: false, memoryLimitMb: 40, noSpin: runtime === "deno", startMs };
+  }
   const child = adapter === "bun" ? "bun" : adapter === "deno" ? "deno" : runtime;
   return { isolated: true, memoryLimitMb: child === "node" ? 150 : 110, noSpin: false, startMs };
 }

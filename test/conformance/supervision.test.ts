@@ -302,10 +302,14 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
     // No finalize to delay the exit: the result and the exit race to the host, round after round.
     const pool = make<unknown, unknown>({ ...supervised(adapter), adapter, workers: 1, concurrency: 2 });
     await pool.start();
+    // The retirement is recorded as it happens: a worker's `retiring` state can come and go
+    // within one blocked turn of the host (a Deno host spawning the replacement), unseen by a poll.
+    const retires = record(pool, "workerretire");
     for (let round = 0; round < 15; round++) {
       const sibling = pool.submit(15, { name: "sleep" });
       const dying = pool.submit("tired", { name: "die" }).catch(caught);
-      await waitFor(() => pool.stats().workers[0]?.retiring === "gracefulDie");
+      await waitFor(() => retires.length === round + 1, 5_000, "the graceful die");
+      expect(retires[round]).toMatchObject({ reason: "gracefulDie" });
       // Busy host: the result and the exit are both waiting when it looks again.
       const until = performance.now() + 60;
       while (performance.now() < until) {}

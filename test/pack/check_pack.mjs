@@ -26,6 +26,11 @@ try {
       "await pool.close();",
       "if (value !== 42 || typeof TaskError !== 'function') { console.error('unexpected', value); process.exit(1); }",
       'console.log("pack check: the packed tarball ran a task on Node:", value);',
+      // The browser entry resolves too (its pool refuses to start on Node: no global Worker).
+      'const web = await import("mpms/web");',
+      'const refused = await new web.Pool({ module: new URL("./task.js", import.meta.url), workers: 1 }).start().then(() => "started", (e) => e.message);',
+      "if (!/needs a global Worker/.test(refused)) { console.error('mpms/web on Node:', refused); process.exit(1); }",
+      'console.log("pack check: mpms/web resolves; on Node its pool refuses clearly");',
     ].join("\n"),
   );
   execFileSync("node", ["main.js"], { cwd: scratch, stdio: "inherit", timeout: 30_000 });

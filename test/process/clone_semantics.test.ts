@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Pool, SerializationError } from "../../mod.ts";
 import { build, type Kind, Point } from "../fixtures/process/clone_values.ts";
-import { adapters, childPids, fixture, waitFor } from "../helpers.ts";
+import { adapters, childPids, fixture, threadAdapters, waitFor } from "../helpers.ts";
 
 type Channel = "clone" | "json";
 /** What arrives on the other side, or "fails" (the task rejects with SerializationError). */
@@ -52,7 +52,7 @@ const rows: { kind: Kind; clone: Expect; json: Expect }[] = [
 ];
 
 describe.each(adapters)("clone semantics of the %s adapter", (adapter) => {
-  const channel: Channel = adapter === "thread" ? "clone" : "json";
+  const channel: Channel = threadAdapters.includes(adapter) ? "clone" : "json";
   const baseline = new Set(childPids());
   let pool: Pool<unknown, unknown>;
 
