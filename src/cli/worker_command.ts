@@ -29,7 +29,7 @@ export async function workerCommand(argv: readonly string[], host: CliHost): Pro
   try {
     shutdown = new Shutdown({
       timeout: options.shutdownTimeout,
-      logger: { info: () => {}, warn: (line: string) => host.stderr.write(`${line}\n`) },
+      logger: { info: log, warn: (line: string) => host.stderr.write(`${line}\n`) },
     });
   } catch (error) {
     throw new UsageError(flagMessage(message(error)));

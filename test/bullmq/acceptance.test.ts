@@ -8,7 +8,7 @@ import { readdirSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { type CliRun, runCli, tempDir, useCli } from "../cli/cli.ts";
 import { childPids } from "../helpers.ts";
-import { hasRedis, openQueue, queueName, until, useRedis } from "./helpers.ts";
+import { hasRedis, openQueue, queueName, signal, until, useRedis } from "./helpers.ts";
 
 useCli();
 const redis = useRedis();
@@ -68,10 +68,10 @@ describe.skipIf(!hasRedis)("acceptance: three nodes, one SIGTERMed, one SIGKILLe
       await until(async () => (await finished()) >= TOTAL * 0.25, 40_000, "a quarter of the jobs");
       const [term, kill] = nodes as [CliRun, CliRun, CliRun];
       const termAt = performance.now();
-      term.child.kill("SIGTERM");
+      signal(term.child, "SIGTERM");
       await until(async () => (await finished()) >= TOTAL * 0.45, 40_000, "45% of the jobs");
       const killPids = [...childPids(kill.child.pid), kill.child.pid as number];
-      kill.child.kill("SIGKILL");
+      signal(kill.child, "SIGKILL");
       const termExit = await term.exited;
       expect(termExit.code).toBe(0);
       expect(performance.now() - termAt).toBeLessThan(3_000 + 2_000);
@@ -104,8 +104,9 @@ describe.skipIf(!hasRedis)("acceptance: three nodes, one SIGTERMed, one SIGKILLe
       // marker was written, the host died before BullMQ recorded the completion
       expect(duplicates).toBeLessThanOrEqual(2);
       for (const pid of killPids) expect(() => process.kill(pid, 0)).toThrow();
-      nodes[2]?.child.kill("SIGTERM");
-      expect((await nodes[2]?.exited)?.code).toBe(0);
+      const last = nodes[2] as CliRun;
+      signal(last.child, "SIGTERM");
+      expect((await last.exited).code).toBe(0);
     } finally {
       await queue.close();
     }

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { cli, runCli, tempDir, useCli, writeLines } from "../cli/cli.ts";
-import { hasRedis, queueName, until, useRedis } from "./helpers.ts";
+import { hasRedis, queueName, signal, until, useRedis } from "./helpers.ts";
 
 useCli();
 const redis = useRedis();
@@ -73,7 +73,7 @@ describe.skipIf(!hasRedis)("mpms worker + mpms enqueue", () => {
     expect(metrics).toContain(`mpms_queue_jobs_failed_total{queue="${queue}",reason="error"} 2`);
     expect(metrics).toMatch(new RegExp(`mpms_queue_job_run_seconds_count\\{queue="${queue}"\\} \\d+`));
     expect(metrics).toContain(`mpms_queue_lock_renewal_failures_total{queue="${queue}"} 0`);
-    node.child.kill("SIGTERM");
+    signal(node.child, "SIGTERM");
     expect((await node.exited).code).toBe(0);
   });
 
@@ -99,7 +99,7 @@ describe.skipIf(!hasRedis)("mpms worker + mpms enqueue", () => {
       status: "error",
       error: { name: "TaskTimeoutError", message: "task timed out after 150 ms" },
     });
-    timed.child.kill("SIGTERM");
+    signal(timed.child, "SIGTERM");
     expect((await timed.exited).code).toBe(0);
   });
 

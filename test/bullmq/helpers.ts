@@ -1,4 +1,5 @@
 /** Shared parts of the BullMQ tests: a Redis per file, queues with unique names, waiting for jobs. */
+import type { ChildProcess } from "node:child_process";
 import { type Job, Queue } from "bullmq";
 import { afterAll, beforeAll } from "vitest";
 import { type RedisHandle, redisServer, startRedis } from "./redis.ts";
@@ -61,4 +62,14 @@ export async function until(
     if (performance.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Send `signal` to a CLI child by pid. Not `child.kill()`: on a Deno parent (2.9), node:child_process
+ * then reports the exit as (null, signal) even when the child handled the signal and exited 0, and
+ * ignores a second kill() — see "Deno parents" in shutdown.test.ts.
+ */
+export function signal(child: ChildProcess, name: NodeJS.Signals): void {
+  if (child.pid === undefined) throw new Error("the child has no pid");
+  process.kill(child.pid, name);
 }

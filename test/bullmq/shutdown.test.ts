@@ -4,14 +4,15 @@
  * stall) and another node takes them at once, and the process exits 0 inside its deadline. A
  * second signal hands back at once.
  */
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Queue } from "bullmq";
 import { afterEach, describe, expect, test } from "vitest";
 import { createQueueWorker, type QueueWorker } from "../../bullmq.ts";
 import { type CliRun, runCli, tempDir, useCli } from "../cli/cli.ts";
-import { fixture } from "../helpers.ts";
-import { hasRedis, openQueue, queueName, until, useRedis, waitFinal } from "./helpers.ts";
+import { fixture, runtime } from "../helpers.ts";
+import { hasRedis, openQueue, queueName, signal, until, useRedis, waitFinal } from "./helpers.ts";
 
 useCli();
 const redis = useRedis();
@@ -60,7 +61,7 @@ describe.skipIf(!hasRedis)("mpms worker shutdown", () => {
     );
     const b = await otherNode(name);
     const signalledAt = performance.now();
-    a.child.kill("SIGTERM");
+    signal(a.child, "SIGTERM");
     const exit = await a.exited;
     const exitMs = performance.now() - signalledAt;
     expect(exit.code, a.stderr()).toBe(0);
@@ -93,11 +94,19 @@ describe.skipIf(!hasRedis)("mpms worker shutdown", () => {
     await ready(a);
     await queue.add("j", { kind: "slowFirst", id: "f1", dir }, { jobId: "f1" });
     await until(() => existsSync(join(dir, "f1.first")), 20_000, "node A to start the job");
-    a.child.kill("SIGTERM");
-    await until(() => a.stderr().length > 0 && performance.now() > 0, 1_000).catch(() => {});
-    await new Promise((r) => setTimeout(r, 300)); // past the shutdown's debounce of the first signal
-    const forcedAt = performance.now();
-    a.child.kill("SIGTERM");
+    signal(a.child, "SIGTERM");
+    await until(() => /mpms shutdown: SIGTERM; deadline 20000 ms/.test(a.stderr()), 5_000, "the shutdown to start");
+    // a second signal inside the debounce (100 ms) is ignored, and says so: repeat until it forces
+    let forcedAt = performance.now();
+    for (let sent = 1; !/SIGTERM received again; forcing/.test(a.stderr()); sent++) {
+      forcedAt = performance.now();
+      signal(a.child, "SIGTERM");
+      await until(
+        () => (a.stderr().match(/SIGTERM ignored \(within/g)?.length ?? 0) >= sent || /forcing/.test(a.stderr()),
+        5_000,
+        "the node to answer the second signal",
+      );
+    }
     const exit = await a.exited;
     expect(performance.now() - forcedAt).toBeLessThan(3_000);
     expect(exit.code).toBe(1); // a forced end
@@ -105,5 +114,34 @@ describe.skipIf(!hasRedis)("mpms worker shutdown", () => {
     const job = await queue.getJob("f1");
     expect(job?.attemptsMade).toBe(0);
     expect(job?.stalledCounter).toBe(0);
+  });
+});
+
+describe("Deno parents", () => {
+  // Why the tests above signal by pid (helpers.ts `signal`): with Deno 2.9 as the parent,
+  // node:child_process reports a child that got `child.kill("SIGTERM")` as (null, "SIGTERM") even
+  // when the child handled the signal and exited 0. When Deno fixes this, this test fails; then
+  // drop the note in docs/distributed.md.
+  test("child.kill() reports the signal sent, not the child's own exit, on Deno only", async () => {
+    const child = spawn("sh", ["-c", 'trap "echo handled; exit 0" TERM; echo ready; while :; do sleep 0.05; done'], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    const ready = new Promise<void>((resolve) => {
+      child.stdout?.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes("ready")) resolve();
+      });
+    });
+    const closed = new Promise<[number | null, string | null]>((resolve) =>
+      child.on("close", (code, signal) => resolve([code, signal])),
+    );
+    await ready;
+    child.kill("SIGTERM");
+    const [code, signal] = await closed;
+    expect(out).toContain("handled"); // the child ran its handler and exited 0
+    expect({ code, signal }).toEqual(
+      runtime === "deno" ? { code: null, signal: "SIGTERM" } : { code: 0, signal: null },
+    );
   });
 });
