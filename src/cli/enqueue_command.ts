@@ -9,7 +9,7 @@ import { UsageError } from "./args.ts";
 import type { CliHost, OutputSink } from "./host.ts";
 import { readLines } from "./lines.ts";
 import { badInputLine } from "./outcome_line.ts";
-import { parseEnqueueArgs } from "./queue_args.ts";
+import { ENQUEUE_HELP, parseEnqueueArgs, wantsHelp } from "./queue_args.ts";
 
 const BATCH = 500;
 /** Between sweeps of the jobs not yet reported (an event can be missed on a reconnect). */
@@ -41,6 +41,10 @@ function outcomeLine(line: number, job: Job, state: "completed" | "failed"): str
 
 /** Run `mpms enqueue`; resolves with the exit code. */
 export async function enqueueCommand(argv: readonly string[], host: CliHost): Promise<number> {
+  if (wantsHelp(argv)) {
+    host.stdout.write(ENQUEUE_HELP);
+    return 0;
+  }
   const options = parseEnqueueArgs(argv, (name) => host.env(name));
   const { connectionFromUrl } = await import("../bullmq/options.ts");
   let connection: ReturnType<typeof connectionFromUrl>;

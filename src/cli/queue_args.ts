@@ -18,6 +18,10 @@ export interface WorkerCommandOptions {
   maxAge: number | undefined;
   maxAgeHard: number | undefined;
   maxMemoryMb: number | undefined;
+  /** Heartbeat timeout (ms); false: --no-heartbeat; undefined: the pool's default. */
+  heartbeat: number | false | undefined;
+  /** Pool `heartbeat.maxBlocked` (ms): a busy worker silent this long is killed; undefined: never. */
+  maxBlocked: number | undefined;
   /** Jobs at once (default workers × concurrency). */
   jobs: number | undefined;
   timeoutField: string | undefined;
@@ -71,6 +75,9 @@ const WORKER_FLAGS: Record<string, Spec> = {
   "--max-age": { key: "maxAge", kind: "duration" },
   "--max-age-hard": { key: "maxAgeHard", kind: "duration" },
   "--max-memory": { key: "maxMemoryMb", kind: "memory" },
+  "--heartbeat": { key: "heartbeat", kind: "duration" },
+  "--no-heartbeat": { key: "noHeartbeat", kind: "flag" },
+  "--max-blocked": { key: "maxBlocked", kind: "duration" },
   "--jobs": { key: "jobs", kind: "int", min: 1, max: 100_000 },
   "--timeout-field": { key: "timeoutField", kind: "string" },
   "--export-from-name": { key: "exportFromName", kind: "flag" },
@@ -97,6 +104,57 @@ const ENQUEUE_FLAGS: Record<string, Spec> = {
   "--wait-timeout": { key: "waitTimeout", kind: "duration" },
   "--quiet": { key: "quiet", kind: "flag" },
 };
+
+/** `mpms worker --help`. */
+export const WORKER_HELP: string = `mpms worker: one node of a BullMQ queue; each job runs as a task on a supervised pool.
+
+Usage:
+  mpms worker <task-module> --queue NAME --redis URL [options]
+
+  --queue NAME        the BullMQ queue
+  --redis URL         redis:// or rediss:// (default: MPMS_REDIS_URL)
+Pool (as for mpms run):
+  --workers N, --concurrency N, --adapter NAME, --timeout DURATION, --max-tasks N,
+  --max-age DURATION, --max-age-hard DURATION, --max-memory SIZE,
+  --heartbeat DURATION, --no-heartbeat, --max-blocked DURATION
+Queue:
+  --jobs N            jobs at once on this node (default workers x concurrency)
+  --timeout-field F   the job data field holding the job's time limit (ms)
+  --export-from-name  the job's name picks the task module's export
+  --unrecoverable A,B error names that fail a job at once, without retry
+  --lock-duration DURATION, --stalled-interval DURATION, --max-stalled-count N
+                      BullMQ Worker settings
+Shutdown (SIGTERM/SIGINT): stop fetching, let running jobs finish, hand back those still running
+(no attempt used), exit 0; a second signal hands back at once (exit 1).
+  --shutdown-timeout DURATION
+                      from the signal to exit (default 30s)
+  --admin [HOST:PORT] the admin endpoint, with the queue's series (--token T or MPMS_ADMIN_TOKEN)
+  --quiet             no status lines
+See docs/distributed.md.
+`;
+
+/** `mpms enqueue --help`. */
+export const ENQUEUE_HELP: string = `mpms enqueue: add each JSON line of the input as a job of a BullMQ queue.
+
+Usage:
+  mpms enqueue --queue NAME --redis URL [--input FILE] [--output FILE | --wait] [options]
+
+  --input FILE        JSON lines (default stdin)
+  --output FILE       wait for every job and write its outcome line there (--wait: to stdout)
+  --wait-timeout DURATION
+                      stop waiting after this long (exit 1)
+  --name JOB          the jobs' name (default "job")
+  --attempts N, --backoff DURATION
+                      BullMQ attempts, and a fixed back-off between them
+  --id-prefix P       job ids P-<line>: adding the same file again adds nothing
+  --quiet             no status lines
+Exit 0 when every job completed, 1 otherwise, 2 for a bad command line. See docs/distributed.md.
+`;
+
+/** Whether the command line asks for help (`--help` or `-h` anywhere). */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes("--help") || argv.includes("-h");
+}
 
 const ADMIN_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):\d+$|^\d+$/;
 
@@ -194,6 +252,12 @@ export function parseWorkerArgs(
   if (redis === undefined || redis === "") throw new UsageError("mpms worker needs --redis URL (or MPMS_REDIS_URL)");
   if ("token" in values && !("admin" in values)) throw new UsageError("--token is only used with --admin");
   const token = (values.token as string | undefined) ?? (env("MPMS_ADMIN_TOKEN") || undefined);
+  if ("heartbeat" in values && values.noHeartbeat === true) {
+    throw new UsageError("--heartbeat and --no-heartbeat exclude each other");
+  }
+  if ("maxBlocked" in values && values.noHeartbeat === true) {
+    throw new UsageError("--max-blocked needs heartbeats: it excludes --no-heartbeat");
+  }
   return {
     module: positional,
     queue: required(values, "queue", "--queue NAME", "worker"),
@@ -206,6 +270,8 @@ export function parseWorkerArgs(
     maxAge: values.maxAge as number | undefined,
     maxAgeHard: values.maxAgeHard as number | undefined,
     maxMemoryMb: values.maxMemoryMb as number | undefined,
+    heartbeat: values.noHeartbeat === true ? false : (values.heartbeat as number | undefined),
+    maxBlocked: values.maxBlocked as number | undefined,
     jobs: values.jobs as number | undefined,
     timeoutField: values.timeoutField as string | undefined,
     exportFromName: values.exportFromName === true,

@@ -7,7 +7,8 @@
 import { Shutdown } from "../shutdown.ts";
 import { UsageError } from "./args.ts";
 import type { CliHost } from "./host.ts";
-import { parseWorkerArgs } from "./queue_args.ts";
+import { heartbeatOption } from "./pool_options.ts";
+import { parseWorkerArgs, WORKER_HELP, wantsHelp } from "./queue_args.ts";
 import { flagMessage } from "./run.ts";
 
 function message(error: unknown): string {
@@ -16,7 +17,13 @@ function message(error: unknown): string {
 
 /** Run `mpms worker`; resolves with null once started (the shutdown ends the process). */
 export async function workerCommand(argv: readonly string[], host: CliHost): Promise<number | null> {
+  if (wantsHelp(argv)) {
+    host.stdout.write(WORKER_HELP);
+    return 0;
+  }
   const options = parseWorkerArgs(argv, (name) => host.env(name));
+  // Read (if needed) above: workers and the tasks' own subprocesses must not inherit the secret.
+  host.unsetEnv("MPMS_ADMIN_TOKEN");
   const module = host.resolveModule(options.module);
   if (!host.moduleExists(module)) {
     throw new UsageError(`cannot find the task module ${JSON.stringify(options.module)} (${module.href})`);
@@ -46,6 +53,8 @@ export async function workerCommand(argv: readonly string[], host: CliHost): Pro
     ["maxMemoryMb", "maxMemoryMb"],
   ];
   for (const [flag, option] of pick) if (options[flag] !== undefined) poolOptions[option] = options[flag];
+  const heartbeat = heartbeatOption(options.heartbeat, options.maxBlocked);
+  if (heartbeat !== undefined) poolOptions.heartbeat = heartbeat;
   const workerOptions: Record<string, unknown> = {};
   if (options.lockDuration !== undefined) workerOptions.lockDuration = options.lockDuration;
   if (options.stalledInterval !== undefined) workerOptions.stalledInterval = options.stalledInterval;

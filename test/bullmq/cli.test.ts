@@ -113,5 +113,9 @@ describe.skipIf(!hasRedis)("mpms worker + mpms enqueue", () => {
     const badFlag = await cli(["enqueue", "--queue", "q", "--redis", "redis://127.0.0.1:1", "--colour", "x"]);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toMatch(/unknown option --colour for mpms enqueue/);
+    const help = await cli(["worker", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^mpms worker: one node of a BullMQ queue/);
+    expect(help.stdout).toContain("--max-blocked DURATION");
   });
 });
