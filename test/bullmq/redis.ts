@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -34,6 +34,25 @@ async function freePort(): Promise<number> {
       const port = typeof address === "object" && address !== null ? address.port : 0;
       server.close(() => resolve(port));
     });
+  });
+}
+
+/** Whether a Redis answers PING on `port` (no redis-cli needed). */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    let reply = "";
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.on("data", (chunk: Buffer) => {
+      reply += chunk.toString();
+      if (reply.includes("\r\n")) done(reply.startsWith("+PONG"));
+    });
+    socket.once("error", () => done(false));
+    socket.once("close", () => done(false));
   });
 }
 
@@ -76,10 +95,7 @@ export async function startRedis(): Promise<RedisHandle> {
   let pid = 0;
   for (;;) {
     if (existsSync(pidfile)) pid = Number(readFileSync(pidfile, "utf8").trim());
-    if (pid > 0) {
-      const ping = spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" });
-      if (ping.error !== undefined || ping.stdout.trim() === "PONG") break;
-    }
+    if (pid > 0 && (await ping(port))) break;
     if (performance.now() - start > 10_000) throw new Error(`redis-server on port ${port} did not start`);
     await new Promise((r) => setTimeout(r, 20));
   }
