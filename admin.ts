@@ -26,7 +26,7 @@ export type { AdminApp } from "./src/admin/create.ts";
 export type { RecentExit } from "./src/admin/exits.ts";
 export type { HistoryPoint } from "./src/admin/history.ts";
 export type { LagSnapshot } from "./src/admin/lag.ts";
-export type { AdminOptions, AdminPool } from "./src/admin/options.ts";
+export type { AdminOptions, AdminPool, MetricSource } from "./src/admin/options.ts";
 export { PROMETHEUS_CONTENT_TYPE } from "./src/admin/prometheus.ts";
 export type { PoolReadiness, Readiness } from "./src/admin/readiness.ts";
 export type { HistoryReport, PoolReport, StatsReport, WorkerRow } from "./src/admin/state.ts";

@@ -3,6 +3,12 @@ import { Shutdown } from "../shutdown.ts";
 import type { PoolState, PoolStats } from "../stats.ts";
 import { MIN_TOKEN_LENGTH, TOKEN_PATTERN } from "./auth.ts";
 import { type AllowedHost, parseAllowedHosts } from "./hosts.ts";
+import type { Family } from "./prometheus.ts";
+
+/** More /metrics families from outside the pools (e.g. a queue worker of mpms/bullmq). */
+export interface MetricSource {
+  metricFamilies(): Family[];
+}
 
 /** What the admin needs of a pool; a `Pool` has all of it. */
 export interface AdminPool extends EventTarget {
@@ -35,6 +41,8 @@ export interface AdminOptions {
    * Other Hosts get 421, and a cross-site Origin 403, on every route (DNS rebinding).
    */
   allowedHosts?: string[];
+  /** More families for /metrics, rendered after the pools' (e.g. `[queueWorker]` of mpms/bullmq). */
+  metrics?: readonly MetricSource[];
 }
 
 export interface ResolvedAdminOptions {
@@ -43,6 +51,7 @@ export interface ResolvedAdminOptions {
   token: string | undefined;
   failLivenessOnPoolFailure: boolean;
   allowedHosts: AllowedHost[] | "any";
+  metrics: readonly MetricSource[];
 }
 
 /** Pool names go into URLs and label values: keep them plain. */
@@ -73,7 +82,7 @@ export function resolveAdminOptions(options: AdminOptions): ResolvedAdminOptions
   if (options === null || typeof options !== "object") {
     throw new TypeError(`mpms: createAdmin() options must be an object, got ${show(options)}`);
   }
-  const { pools, shutdown, token, failLivenessOnPoolFailure = true } = options;
+  const { pools, shutdown, token, failLivenessOnPoolFailure = true, metrics = [] } = options;
   if (pools === null || typeof pools !== "object" || Array.isArray(pools)) {
     throw new TypeError(
       `mpms: option "pools" must be an object of named pools, e.g. { images: pool }, got ${show(pools)}`,
@@ -106,5 +115,8 @@ export function resolveAdminOptions(options: AdminOptions): ResolvedAdminOptions
     );
   }
   const allowedHosts = parseAllowedHosts(options.allowedHosts);
-  return { pools: resolved, shutdown, token, failLivenessOnPoolFailure, allowedHosts };
+  if (!Array.isArray(metrics) || !metrics.every((m) => typeof m?.metricFamilies === "function")) {
+    throw new TypeError(`mpms: option "metrics" must be a list of objects with metricFamilies(), got ${show(metrics)}`);
+  }
+  return { pools: resolved, shutdown, token, failLivenessOnPoolFailure, allowedHosts, metrics };
 }

@@ -12,7 +12,8 @@ import type { AdminState } from "./state.ts";
 
 /** The text of GET /metrics: one stats() snapshot per pool, taken together. */
 export function renderMetrics(state: AdminState): string {
-  return renderFamilies(metricFamilies(state.snapshot(), state.lag.snapshot()));
+  const extra = state.metrics.flatMap((source) => source.metricFamilies());
+  return renderFamilies([...metricFamilies(state.snapshot(), state.lag.snapshot()), ...extra]);
 }
 
 export function readRoutes(app: Hono, state: AdminState): void {

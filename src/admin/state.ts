@@ -53,6 +53,7 @@ export class AdminState {
   readonly failLivenessOnPoolFailure: boolean;
   /** The Host and Origin rules; serveAdmin() tells it the served address. */
   readonly hosts: HostPolicy;
+  readonly metrics: ResolvedAdminOptions["metrics"];
   readonly lag: LagSampler;
   readonly #exits = new Map<string, ExitLog>();
   readonly #history = new Map<string, PoolHistory>();
@@ -64,6 +65,7 @@ export class AdminState {
     this.token = options.token;
     this.failLivenessOnPoolFailure = options.failLivenessOnPoolFailure;
     this.hosts = new HostPolicy(options.allowedHosts);
+    this.metrics = options.metrics;
     for (const [name, pool] of this.pools) {
       this.#exits.set(name, new ExitLog(pool, EXITS_KEPT));
       this.#history.set(name, new PoolHistory(HISTORY_POINTS));

@@ -10,6 +10,13 @@ import { HELP, SHORT_USAGE } from "./usage.ts";
  */
 export async function main(argv: readonly string[], host: CliHost): Promise<number | null> {
   try {
+    // the BullMQ commands live in their own modules, loaded only when asked for
+    if (argv[0] === "worker") {
+      return await (await import("./worker_command.ts")).workerCommand(argv.slice(1), host);
+    }
+    if (argv[0] === "enqueue") {
+      return await (await import("./enqueue_command.ts")).enqueueCommand(argv.slice(1), host);
+    }
     const command = parseArgs(argv, (name) => host.env(name));
     // Read (if needed) above: workers and the tasks' own subprocesses must not inherit the secret.
     host.unsetEnv("MPMS_ADMIN_TOKEN");
