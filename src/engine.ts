@@ -242,7 +242,12 @@ export class PoolEngine implements SupervisorHost {
     this.inFlight++;
     this.send(slot, { t: "run", id: task.id, name: task.name, input: task.input });
     if (slot.clocked < this.opts.concurrency) this.startClock(task, Clock.Inferred, task.dispatchedAt);
-    if (slot.tasksSent >= slot.taskLimit) this.workers.planRetire(slot, "maxTasks", false);
+    if (slot.taskLimit !== Number.POSITIVE_INFINITY) {
+      if (slot.tasksSent >= slot.taskLimit) this.workers.planRetire(slot, "maxTasks", false);
+      else if (slot.replacement === null && slot.tasksSent >= slot.taskLimit - this.workers.leadTasks(slot)) {
+        this.workers.prewarm(slot);
+      }
+    }
   }
 
   /**

@@ -4,7 +4,8 @@ import type { HistogramSnapshot } from "./histogram.ts";
 
 export type PoolState = "idle" | "starting" | "running" | "closing" | "closed" | "failed";
 
-export type WorkerState = "starting" | "ready" | "retiring" | "stopping" | "exited" | "zombie";
+/** `standby`: a replacement started early, ready, taking tasks once the worker it replaces retires. */
+export type WorkerState = "starting" | "standby" | "ready" | "retiring" | "stopping" | "exited" | "zombie";
 
 export interface WorkerStats {
   id: number;

@@ -15,6 +15,13 @@ import { WorkerSlot } from "./worker_slot.ts";
 
 const now = (): number => performance.now();
 
+/** A replacement starts this many spawn times early (spawn times vary under load). */
+const PREWARM_MARGIN = 3;
+/** The task rate of a worker counts once it served this long (ms). */
+const PREWARM_MEASURE_MS = 50;
+
+const isGone = (slot: WorkerSlot): boolean => slot.state === "exited" || slot.state === "zombie";
+
 /** Exits that count toward the restart intensity and back-off. */
 const FAILURES = new Set<RetireReason>(["crash", "start", "heartbeat", "channel"]);
 
@@ -60,6 +67,8 @@ export class Supervisor {
   private skippedTick = false;
   /** close() stopped every worker: nothing new may start. */
   private stoppedAll = false;
+  /** Moving average of spawn-to-ready times (ms): how early a replacement must start. */
+  private spawnMs = -1;
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -154,23 +163,33 @@ export class Supervisor {
   /** The worker ran `init`. */
   ready(slot: WorkerSlot): void {
     if (slot.state !== "starting") return;
-    slot.state = slot.retiring ? "retiring" : "ready";
+    const old = slot.replaces;
+    // Started early for a worker that still serves: it waits, ready, until that one retires.
+    const standby = old !== null && old.retiring === null && old.killReason === null && !isGone(old);
+    slot.state = slot.retiring ? "retiring" : standby ? "standby" : "ready";
     this.workersStarted++;
+    slot.readyAt = now();
+    const took = slot.readyAt - slot.spawnedAt;
+    this.spawnMs = this.spawnMs < 0 ? took : 0.8 * this.spawnMs + 0.2 * took;
     // Ages count from ready: start-up is bounded by startTimeout, and a worker must get to serve.
     const opts = this.opts;
     if (opts.maxAge !== Number.POSITIVE_INFINITY) {
+      // make before break: the replacement starts early enough to be ready at maxAge
+      const early = opts.maxAge - PREWARM_MARGIN * Math.max(this.spawnMs, 0);
+      if (early > 0) slot.timers.push(setTimeout(() => this.prewarm(slot), early));
       slot.timers.push(setTimeout(() => this.planRetire(slot, "maxAge", true), opts.maxAge));
     }
     if (opts.maxAgeHard !== Number.POSITIVE_INFINITY) {
       slot.timers.push(setTimeout(() => this.kill(slot, "maxAgeHard"), opts.maxAgeHard));
     }
     this.host.emit("workerstart", { workerId: slot.id, pid: slot.handle.pid, threadId: slot.handle.threadId });
-    const old = slot.replaces;
     if (old) {
-      // The replacement is ready: only now does the worker it replaces stop.
-      slot.replaces = null;
       this.recycling--;
-      this.stopWorker(old);
+      if (!standby) {
+        // The replacement is ready: only now does the worker it replaces stop.
+        slot.replaces = null;
+        this.stopWorker(old);
+      }
       this.nextDue();
     }
     if (this.stoppedAll) this.stopWorker(slot); // started before close() stopped the others
@@ -198,14 +217,18 @@ export class Supervisor {
     this.slots.delete(slot);
     this.retirements[reason] = (this.retirements[reason] ?? 0) + 1;
     if (slot.replaces) {
-      // A replacement that never became ready: the worker it replaces stops anyway.
+      // A replacement that never became ready (or a standby): a retiring worker it replaces
+      // stops anyway; one that still serves gets a new replacement when it retires.
       const old = slot.replaces;
       slot.replaces = null;
       old.replacement = null;
-      this.recycling--;
-      this.stopWorker(old);
+      if (slot.readyAt === 0) this.recycling--; // a ready one was counted out at ready()
+      if (old.retiring !== null) this.stopWorker(old);
       this.nextDue();
     }
+    // The worker a standby waited for is gone: the standby takes over.
+    const standby = slot.replacement;
+    if (standby !== null && standby.state === "standby") this.takeOver(standby);
     const due = this.due.indexOf(slot);
     if (due >= 0) this.due.splice(due, 1);
     // A worker that served tasks and then stopped answering is no crash loop: do not count it.
@@ -269,12 +292,54 @@ export class Supervisor {
       this.stopWorker(slot);
       return;
     }
+    const early = slot.replacement;
+    if (early !== null && !isGone(early) && early.killReason === null) {
+      // Started early (prewarm): it takes over now if it is ready, else once it is (ready()).
+      if (early.state === "standby") {
+        this.takeOver(early);
+        this.stopWorker(slot);
+      }
+      return;
+    }
+    slot.replacement = null;
     if (this.recycling >= this.opts.maxRecycling) {
       this.due.push(slot);
       return;
     }
     this.recycling++;
     this.spawn(slot);
+  }
+
+  /**
+   * Tasks a worker will still take while its replacement starts (its task rate times the
+   * measured spawn time, with a margin): a worker this close to `maxTasks` gets one now.
+   */
+  leadTasks(slot: WorkerSlot): number {
+    if (slot.readyAt === 0 || this.spawnMs < 0) return 0;
+    // Measured on settled tasks, over a while: the first sends fill the prefetch window at once.
+    const served = now() - slot.readyAt;
+    if (served < PREWARM_MEASURE_MS || slot.tasksDone < 2) return 0;
+    return Math.ceil((slot.tasksDone / served) * this.spawnMs * PREWARM_MARGIN) + 1;
+  }
+
+  /**
+   * Make before break: start the replacement of a worker that will retire soon (near
+   * `maxTasks` or `maxAge`) while it still serves, so that the workers taking tasks never drop
+   * below `workers`. Counts toward `maxRecycling`; when no recycling slot is free, the
+   * retirement starts its replacement as before.
+   */
+  prewarm(slot: WorkerSlot): void {
+    if (slot.replacement !== null || slot.retiring !== null || slot.killReason !== null) return;
+    if (slot.state !== "ready" || !this.accepting(this.host.state) || this.host.state === "closing") return;
+    if (this.recycling >= this.opts.maxRecycling) return;
+    this.recycling++;
+    this.spawn(slot);
+  }
+
+  /** A standby starts taking tasks (the engine pumps after the call that led here). */
+  private takeOver(standby: WorkerSlot): void {
+    standby.state = "ready";
+    standby.replaces = null;
   }
 
   private nextDue(): void {
@@ -309,7 +374,10 @@ export class Supervisor {
     if (slot.retiring === "gracefulDie" || slot.killReason !== null) return;
     const due = this.due.indexOf(slot);
     if (due >= 0) this.due.splice(due, 1);
-    const hadReplacement = slot.retiring !== null && (slot.replacement !== null || slot.stopSent);
+    const early = slot.replacement;
+    const hadReplacement =
+      (early !== null && !isGone(early) && early.killReason === null) || (slot.retiring !== null && slot.stopSent);
+    if (early !== null && early.state === "standby") this.takeOver(early);
     slot.retiring = "gracefulDie";
     slot.stopSent = true;
     slot.state = "stopping";

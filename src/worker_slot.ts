@@ -35,6 +35,8 @@ export class WorkerSlot {
   /** This incarnation retires after this many tasks. */
   taskLimit = Number.POSITIVE_INFINITY;
   lastSeen: number;
+  /** When it ran `init` (0: not yet). */
+  readyAt = 0;
   memory: number | null = null;
   /** Set when a planned retirement starts; the worker takes no new tasks. */
   retiring: RetireReason | null = null;

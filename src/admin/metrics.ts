@@ -38,7 +38,15 @@ export const RETIRE_REASONS: readonly RetireReason[] = [
 
 export const POOL_STATES: readonly PoolState[] = ["idle", "starting", "running", "closing", "closed", "failed"];
 
-export const WORKER_STATES: readonly WorkerState[] = ["starting", "ready", "retiring", "stopping", "exited", "zombie"];
+export const WORKER_STATES: readonly WorkerState[] = [
+  "starting",
+  "standby",
+  "ready",
+  "retiring",
+  "stopping",
+  "exited",
+  "zombie",
+];
 
 /** The fixed vocabulary, plus any key the stats carry that this list does not know yet. */
 function keysOf(known: readonly string[], seen: Record<string, number | undefined>): string[] {

@@ -44,4 +44,38 @@ describe.each(adapters)("recycling on the %s adapter", (adapter) => {
     expect(minLive).toBeGreaterThanOrEqual(4);
     await pool.close();
   }, 90_000);
+
+  it("make before break: replacements start early, so the workers taking tasks never drop below workers", async () => {
+    const pool = make<number, number>({
+      module: fixture("supervision.ts"),
+      adapter,
+      workers: 2,
+      // a worker's life (~1,000 tasks of 1 ms) must be longer than a spawn under this load
+      maxTasks: 1_000,
+      maxTasksJitter: 100,
+      maxRecycling: 2,
+      queueSize: 10_000,
+    });
+    await pool.start();
+    let minAccepting = Number.POSITIVE_INFINITY;
+    const sample = (): void => {
+      const accepting = pool.stats().workers.filter((w) => w.state === "ready" && w.retiring === null).length;
+      minAccepting = Math.min(minAccepting, accepting);
+    };
+    const sampler = setInterval(sample, 5);
+    const tasks = Array.from({ length: 6_000 }, (_, i) =>
+      pool.submit(1, { name: "block" }).then((v) => {
+        if (i % 50 === 0) sample(); // the timer may starve while results pour in
+        return v;
+      }),
+    );
+    const values = await Promise.all(tasks);
+    clearInterval(sampler);
+    expect(values.every((v) => v === 1)).toBe(true);
+    const s = pool.stats();
+    expect([s.completed, s.failed]).toEqual([6_000, 0]);
+    expect(s.retirements.maxTasks ?? 0).toBeGreaterThanOrEqual(4);
+    expect(minAccepting).toBeGreaterThanOrEqual(2);
+    await pool.close();
+  }, 90_000);
 });
