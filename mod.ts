@@ -33,6 +33,7 @@ export {
 } from "./src/errors.ts";
 export type {
   BackoffDetail,
+  ProgressDetail,
   RetireReason,
   WorkerExitDetail,
   WorkerRetireDetail,

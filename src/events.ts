@@ -65,3 +65,10 @@ export interface BackoffDetail {
   /** Consecutive failures so far. */
   failures: number;
 }
+
+/** A running task's progress report (`progress` event): the `ctx.progress(value)` it sent. */
+export interface ProgressDetail {
+  taskId: number;
+  workerId: number;
+  value: unknown;
+}

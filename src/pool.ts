@@ -19,6 +19,12 @@ export interface SubmitOptions {
   timeout?: number;
   /** Wait for room when the queue is full (default true); false rejects with QueueFullError. */
   wait?: boolean;
+  /**
+   * Called with each `ctx.progress(value)` of the task while it runs (coalesced: the latest
+   * value per event-loop turn of the worker), never after the task settled. A throw from it
+   * is reported as the pool's `error` event.
+   */
+  onProgress?: (value: unknown) => void;
 }
 
 export interface MapOptions {
@@ -62,6 +68,9 @@ function checkSubmitOptions(opts: SubmitOptions | undefined): void {
   }
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
     throw new TypeError(`mpms: option "signal" must be an AbortSignal`);
+  }
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== "function") {
+    throw new TypeError(`mpms: option "onProgress" must be a function, got ${typeof opts.onProgress}`);
   }
 }
 
