@@ -27,7 +27,7 @@ import { Supervisor, type SupervisorHost } from "./supervisor.ts";
 import { Clock, MAX_REQUEUES, Task, TaskState } from "./task.ts";
 import { TaskQueue } from "./task_queue.ts";
 import { timerDelay } from "./validate.ts";
-import { fromWireError, toWireError } from "./wire_error.ts";
+import { fromWireError, toWireError, type WireError } from "./wire_error.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
 const now = (): number => performance.now();
@@ -41,6 +41,16 @@ const STEAL_AFTER_MIN_MS = 200;
 const STEAL_AFTER_RUNS = 4;
 
 type Emit = (type: string, detail: unknown) => void;
+
+/** The message of the abort reason a task's soft timeout sends to its worker. */
+function timeoutAbortMessage(task: Task): string {
+  return `task timed out after ${task.timeout} ms`;
+}
+
+/** Whether a task's error is the reason of the pool's own timeout abort (the task rethrew it). */
+function isTimeoutAbort(error: WireError, task: Task): boolean {
+  return error.name === "TimeoutError" && error.message === timeoutAbortMessage(task);
+}
 
 export class PoolEngine implements SupervisorHost {
   state: PoolState = "idle";
@@ -405,6 +415,7 @@ export class PoolEngine implements SupervisorHost {
       task.dispatchedAt = 0;
       task.startedAt = 0;
       task.abortSent = null;
+      task.timeoutAbortSent = false;
       task.deadlineGen++;
       if (task.signal?.aborted) {
         this.settle(task, false, task.signal.reason, "cancelled");
@@ -426,9 +437,8 @@ export class PoolEngine implements SupervisorHost {
       task.soft = undefined;
       if (task.abortSent !== null) return;
       task.abortSent = "timeout";
-      const reason = toWireError(
-        Object.assign(new Error(`task timed out after ${task.timeout} ms`), { name: "TimeoutError" }),
-      );
+      task.timeoutAbortSent = true;
+      const reason = toWireError(Object.assign(new Error(timeoutAbortMessage(task)), { name: "TimeoutError" }));
       // ifStarted: a task the worker has not started (its clock was inferred) stays queued there.
       this.send(slot, { t: "abort", id: task.id, reason, ifStarted: true });
       task.hard = this.deadlines.add(now() + this.opts.killGrace, task, HARD, task.deadlineGen);
@@ -511,7 +521,7 @@ export class PoolEngine implements SupervisorHost {
           task.started = true;
           if (msg.t === "ok") this.settle(task, true, msg.value, "completed", true);
           else if (task.abortSent === "abort") this.settle(task, false, task.signal?.reason, "cancelled", true);
-          else if (task.abortSent === "timeout") {
+          else if (task.abortSent === "timeout" || (task.timeoutAbortSent && isTimeoutAbort(msg.error, task))) {
             const err = new TaskTimeoutError(task.timeout);
             (err as { cause?: unknown }).cause = fromWireError(msg.error);
             this.settle(task, false, err, "timeout", true);

@@ -39,6 +39,11 @@ export class Task {
   startedAt = 0;
   /** A soft timeout or user abort was sent to the worker; the value is why. */
   abortSent: "timeout" | "abort" | null = null;
+  /**
+   * The worker it is on was sent its timeout abort (kept when the pool later learns the task had
+   * not started, which clears `abortSent`): an error that is that abort's reason is its timeout.
+   */
+  timeoutAbortSent = false;
   /** Bumped whenever the task's deadlines change, so stale timer entries are ignored. */
   deadlineGen = 0;
   abortListener: (() => void) | undefined;

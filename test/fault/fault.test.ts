@@ -266,6 +266,23 @@ describe.each(Object.keys(inners))("faults at the seam, over the %s adapter", (i
     await pool.close();
   });
 
+  it("a timed-out task whose start report arrives after its kill deadline still ends as its own timeout", async () => {
+    // The start report is lost (as when it rides in the same batch as the error) and every
+    // message from the worker takes 100 ms; the task (which honours its abort) times out after
+    // 100 ms, killGrace 50. At the hard deadline the pool has not heard of the start and the
+    // worker still beats, so it keeps waiting; then the aborted task's error arrives: it is the
+    // pool's own timeout abort, so the outcome is TaskTimeoutError, not a TaskError.
+    const { pool } = faulty(
+      { delayFromWorker: 100, fromWorker: (msg) => (msg.t === "started" ? "drop" : "deliver") },
+      { workers: 1, concurrency: 1, killGrace: 50, heartbeat: { interval: 100, timeout: 5_000 } },
+    );
+    await pool.start();
+    const err = await pool.submit({ b: "sleep", id: 1, ms: 5_000 }, { timeout: 100 }).catch(caught);
+    expect(err).toBeInstanceOf(TaskTimeoutError);
+    expect(await pool.submit({ b: "return", id: 2, v: "next" })).toEqual({ id: 2, v: "next" });
+    await pool.close();
+  });
+
   it.each([1, 2])(
     "16: a task that reaches a gracefully dying worker only after it exited goes back to the queue (concurrency %i)",
     async (concurrency) => {
