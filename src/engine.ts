@@ -128,7 +128,13 @@ export class PoolEngine implements SupervisorHost {
   createTask(
     input: unknown,
     options:
-      | { signal?: AbortSignal; name?: string; timeout?: number; onProgress?: (value: unknown) => void }
+      | {
+          signal?: AbortSignal;
+          name?: string;
+          timeout?: number;
+          priority?: number;
+          onProgress?: (value: unknown) => void;
+        }
       | undefined,
     resolve: ((v: unknown) => void) | undefined,
     reject: ((e: unknown) => void) | undefined,
@@ -160,6 +166,7 @@ export class PoolEngine implements SupervisorHost {
       now(),
     );
     if (options?.onProgress !== undefined) task.onProgress = options.onProgress;
+    if (options?.priority !== undefined) task.priority = options.priority;
     return task;
   }
 
@@ -195,7 +202,7 @@ export class PoolEngine implements SupervisorHost {
         (rejectPut ?? task.reject)?.(reason);
         return;
       case TaskState.Queued:
-        this.queue.removed();
+        this.queue.removed(task);
         this.settle(task, false, reason, "cancelled");
         this.pump();
         return;

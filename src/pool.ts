@@ -7,6 +7,7 @@ import { PoolEngine } from "./engine.ts";
 import { type PoolOptions, resolveOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
 import type { PoolStats } from "./stats.ts";
+import { PRIORITY_MAX, PRIORITY_MIN } from "./task_queue.ts";
 import { MAX_MS } from "./validate.ts";
 
 /** Options of one submit/put. */
@@ -19,6 +20,12 @@ export interface SubmitOptions {
   timeout?: number;
   /** Wait for room when the queue is full (default true); false rejects with QueueFullError. */
   wait?: boolean;
+  /**
+   * Queue order: an integer from -20 (runs first) to 19 (runs last), FIFO within a priority;
+   * default 0. It orders the queue only: tasks already sent to a worker (running, or prefetched
+   * there) are not overtaken, see "Priorities" in the README.
+   */
+  priority?: number;
   /**
    * Called with each `ctx.progress(value)` of the task while it runs (coalesced: the latest
    * value per event-loop turn of the worker), never after the task settled. A throw from it
@@ -35,6 +42,8 @@ export interface MapOptions {
   signal?: AbortSignal;
   /** Tasks in flight at once (default: enough to keep every worker busy). */
   window?: number;
+  /** Queue order of every task of this map, as `submit`'s `priority`. */
+  priority?: number;
 }
 
 export interface CloseOptions {
@@ -68,6 +77,14 @@ function checkSubmitOptions(opts: SubmitOptions | undefined): void {
   }
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
     throw new TypeError(`mpms: option "signal" must be an AbortSignal`);
+  }
+  if (
+    opts.priority !== undefined &&
+    !(Number.isInteger(opts.priority) && opts.priority >= PRIORITY_MIN && opts.priority <= PRIORITY_MAX)
+  ) {
+    const got = typeof opts.priority === "number" ? String(opts.priority) : typeof opts.priority;
+    const Err = typeof opts.priority === "number" ? RangeError : TypeError;
+    throw new Err(`mpms: option "priority" must be an integer from ${PRIORITY_MIN} to ${PRIORITY_MAX}, got ${got}`);
   }
   if (opts.onProgress !== undefined && typeof opts.onProgress !== "function") {
     throw new TypeError(`mpms: option "onProgress" must be a function, got ${typeof opts.onProgress}`);
@@ -164,7 +181,12 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     let wake: (() => void) | undefined;
     const submitOne = (input: In): void => {
       count++;
-      const p = this.submit(input, { name: options.name, timeout: options.timeout, signal: options.signal }).then(
+      const p = this.submit(input, {
+        name: options.name,
+        timeout: options.timeout,
+        signal: options.signal,
+        priority: options.priority,
+      }).then(
         (value): Settled => ({ ok: true, value }),
         (error): Settled => ({ ok: false, error }),
       );

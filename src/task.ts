@@ -47,6 +47,8 @@ export class Task {
   /** Bumped whenever the task's deadlines change, so stale timer entries are ignored. */
   deadlineGen = 0;
   abortListener: (() => void) | undefined;
+  /** Its place in the queue: lower runs first (-20 to 19, default 0). */
+  priority = 0;
   /** `onProgress` of its submit: called with each progress report while it runs. */
   onProgress: ((value: unknown) => void) | undefined;
 
