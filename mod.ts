@@ -14,7 +14,15 @@
 import "./runtimes/builtin.ts";
 import "./runtimes/signals.ts";
 
-export type { Adapter, AdapterFactory, AdapterOptions, SpawnRequest, WorkerExit, WorkerHandle } from "./src/adapter.ts";
+export type {
+  Adapter,
+  AdapterFactory,
+  AdapterOptions,
+  ResourceLimits,
+  SpawnRequest,
+  WorkerExit,
+  WorkerHandle,
+} from "./src/adapter.ts";
 export { adapterNames, registerAdapter } from "./src/adapter.ts";
 export type { FailureKind } from "./src/counters.ts";
 export {

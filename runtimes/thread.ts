@@ -58,7 +58,13 @@ export default function threadAdapter(options: AdapterOptions): Adapter {
       // The host's current environment plus `env`, without the host's own secrets, as for
       // process workers (see workerEnv).
       const env = hostEnv() === null ? options.env : workerEnv(options);
-      const init = { workerData, transferList: [port2], env, execArgv: options.execArgv };
+      const init = {
+        workerData,
+        transferList: [port2],
+        env,
+        execArgv: options.execArgv,
+        resourceLimits: options.resourceLimits,
+      };
       const worker = shim !== null ? new Worker(shim, { eval: true, ...init }) : new Worker(entry, init);
       let exited = false;
       let lastError: unknown;

@@ -71,6 +71,14 @@ export interface Adapter {
   spawn(request: SpawnRequest): WorkerHandle;
 }
 
+/** V8 limits of a worker thread, in MB (as Node's `Worker` `resourceLimits`). */
+export interface ResourceLimits {
+  maxOldGenerationSizeMb?: number;
+  maxYoungGenerationSizeMb?: number;
+  codeRangeSizeMb?: number;
+  stackSizeMb?: number;
+}
+
 /** Options an adapter factory receives (the pool's options, as given). */
 export interface AdapterOptions {
   module: URL;
@@ -80,6 +88,8 @@ export interface AdapterOptions {
   cwd?: string;
   /** Deno permission flags for Deno child processes, e.g. ["--allow-read", "--allow-net"]. */
   permissions?: string[];
+  /** V8 limits of a worker thread in MB (thread adapter, Node's `resourceLimits`). */
+  resourceLimits?: ResourceLimits;
 }
 
 export type AdapterFactory = (options: AdapterOptions) => Adapter;

@@ -37,7 +37,7 @@ export class PoolUnavailableError extends MpmsError {
 }
 
 /** Why a worker stopped without being asked to. */
-export type CrashReason = "exit" | "error" | "unresponsive" | "start" | "channel" | "killed";
+export type CrashReason = "exit" | "error" | "oom" | "unresponsive" | "start" | "channel" | "killed";
 
 /** The worker running the task died. `code` and `signal` are those of the exit, when known. */
 export class WorkerCrashedError extends MpmsError {

@@ -40,10 +40,17 @@ export function runningTaskOutcome(slot: WorkerSlot, exit: WorkerExit): { error:
         ? "unresponsive"
         : reason === "channel"
           ? "channel"
-          : exit.error !== undefined
-            ? "error"
-            : "exit",
+          : outOfMemory(exit.error)
+            ? "oom"
+            : exit.error !== undefined
+              ? "error"
+              : "exit",
     cause: exit.error,
   });
   return { error, kind: "crashed" };
+}
+
+/** Node reports a worker thread that hit its `resourceLimits` with this error code. */
+function outOfMemory(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY";
 }

@@ -2,7 +2,7 @@
  * Pool options: the public shape, defaults, and validation in one place. A wrong type throws
  * TypeError and a wrong range RangeError, both naming the option and the value.
  */
-import type { Adapter } from "./adapter.ts";
+import type { Adapter, ResourceLimits } from "./adapter.ts";
 import type { Outcome } from "./outcome.ts";
 import { MAX_MS, rangeError, typeError } from "./validate.ts";
 
@@ -62,7 +62,16 @@ export interface PoolOptions<In = unknown, Out = unknown> {
   cwd?: string;
   /** Deno children: permission flags (default: read access to the task module). */
   permissions?: string[];
+  /**
+   * Thread adapter: V8 limits of each worker thread (Node's `resourceLimits`, in MB). A thread
+   * that runs out of heap ends with `WorkerCrashedError {reason: "oom"}` on Node; Bun and Deno
+   * accept the option and do not enforce it. Not for the other adapters (for a Node child use
+   * `execArgv: ["--max-old-space-size=N"]`; `maxMemoryMb` recycles on every adapter).
+   */
+  resourceLimits?: ResourceLimits;
 }
+
+const RESOURCE_LIMIT_KEYS = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "codeRangeSizeMb", "stackSizeMb"];
 
 /** Options after defaults and validation. Durations are ms; Infinity means "never". */
 export interface ResolvedOptions {
@@ -99,6 +108,7 @@ export interface ResolvedOptions {
   env: Record<string, string> | undefined;
   cwd: string | undefined;
   permissions: string[] | undefined;
+  resourceLimits: ResourceLimits | undefined;
 }
 
 interface NumberRule {
@@ -153,6 +163,25 @@ function strings(name: string, value: unknown): string[] | undefined {
     throw typeError(name, "an array of strings", value);
   }
   return value as string[];
+}
+
+function resourceLimits(value: unknown, adapter: unknown): ResourceLimits | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw typeError("resourceLimits", "an object", value);
+  }
+  if (typeof adapter === "string" && adapter !== "thread") {
+    throw new TypeError(
+      `mpms: option "resourceLimits" applies to the "thread" adapter only, not "${adapter}" (for a Node child use execArgv: ["--max-old-space-size=N"]; maxMemoryMb recycles on every adapter)`,
+    );
+  }
+  const limits: Record<string, number> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (!RESOURCE_LIMIT_KEYS.includes(key)) throw new TypeError(`mpms: unknown option "resourceLimits.${key}"`);
+    if (v === undefined) continue;
+    limits[key] = num(`resourceLimits.${key}`, v, 0, { min: 0, exclusiveMin: true });
+  }
+  return limits as ResourceLimits;
 }
 
 function optionalString(name: string, value: unknown): string | undefined {
@@ -218,6 +247,7 @@ const KNOWN = new Set([
   "env",
   "cwd",
   "permissions",
+  "resourceLimits",
 ]);
 
 /** Validate `options` and fill in defaults. */
@@ -301,6 +331,7 @@ export function resolveOptions(
     env: o.env === undefined ? undefined : (env as Record<string, string>),
     cwd: optionalString("cwd", o.cwd),
     permissions: strings("permissions", o.permissions),
+    resourceLimits: resourceLimits(o.resourceLimits, adapter),
   };
   ensureBelow("maxAge", resolved.maxAge, "maxAgeHard", resolved.maxAgeHard);
   ensureBelow("minAge", resolved.minAge, "maxAge", resolved.maxAge);

@@ -349,7 +349,8 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
     const err: any = await pool.start().catch(caught);
     expect(err).toBeInstanceOf(WorkerStartError);
     expect(err.message).toMatch(/did not start within 300 ms/);
-    expect(performance.now() - t0).toBeLessThan(2_000);
+    // far below the 10 s default; a loaded machine can take seconds to create the threads
+    expect(performance.now() - t0).toBeLessThan(5_000);
     await pool.close();
   });
 
