@@ -18,7 +18,13 @@ export function show(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    // a cycle, a BigInt inside, a throwing toJSON; String() itself throws for a null-prototype
+    // object or a revoked proxy: the message must still be built
+    try {
+      return String(value);
+    } catch {
+      return "an unprintable value";
+    }
   }
 }
 

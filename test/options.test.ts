@@ -5,6 +5,18 @@ import { fixture } from "./helpers.ts";
 
 const module = fixture("tasks.ts");
 
+/** Values whose String() throws: the error message must still be built. */
+function nullProtoCycle(): unknown {
+  const o = Object.create(null) as Record<string, unknown>;
+  o.self = o;
+  return o;
+}
+function revokedProxy(): unknown {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+}
+
 describe("option validation", () => {
   const cases: [string, Record<string, unknown>, ErrorConstructor, RegExp][] = [
     ["workers: 0", { workers: 0 }, RangeError, /"workers".*got 0/],
@@ -15,6 +27,8 @@ describe("option validation", () => {
     ["adapter: 'nope'", { adapter: "nope" }, RangeError, /"adapter".*"nope"/],
     ["adapter: 42", { adapter: 42 }, TypeError, /"adapter"/],
     ["collector: 1", { collector: 1 }, TypeError, /"collector"/],
+    ["workers: a null-prototype cycle", { workers: nullProtoCycle() }, TypeError, /"workers".*unprintable/],
+    ["workers: a revoked proxy", { workers: revokedProxy() }, TypeError, /"workers".*unprintable/],
     ["maxAge >= maxAgeHard", { maxAge: 2000, maxAgeHard: 1000 }, RangeError, /"maxAge".*"maxAgeHard"/],
     ["minAge >= maxAge", { minAge: 5000, maxAge: 1000 }, RangeError, /"minAge".*"maxAge"/],
     ["heartbeat interval >= timeout", { heartbeat: { interval: 50, timeout: 10 } }, RangeError, /heartbeat/],
