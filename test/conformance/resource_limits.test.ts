@@ -12,30 +12,36 @@ const supervision = fixture("supervision.ts");
 describe("resourceLimits", () => {
   const make = usePools();
 
-  it.runIf(runtime === "node")("a thread past its heap limit crashes with reason oom; a replacement serves", async () => {
-    const pool = make<unknown, unknown>({
-      module: supervision,
-      adapter: "thread",
-      workers: 1,
-      resourceLimits: { maxOldGenerationSizeMb: 32 },
-    });
-    await pool.start();
-    const err = await pool.submit(512, { name: "allocate" }).catch(caught);
-    expect(err).toBeInstanceOf(WorkerCrashedError);
-    expect((err as WorkerCrashedError).reason).toBe("oom");
-    expect(await pool.submit("still here")).toBe("still here");
-    expect(pool.stats().crashed).toBe(1);
-  });
+  it.runIf(runtime === "node")(
+    "a thread past its heap limit crashes with reason oom; a replacement serves",
+    async () => {
+      const pool = make<unknown, unknown>({
+        module: supervision,
+        adapter: "thread",
+        workers: 1,
+        resourceLimits: { maxOldGenerationSizeMb: 32 },
+      });
+      await pool.start();
+      const err = await pool.submit(512, { name: "allocate" }).catch(caught);
+      expect(err).toBeInstanceOf(WorkerCrashedError);
+      expect((err as WorkerCrashedError).reason).toBe("oom");
+      expect(await pool.submit("still here")).toBe("still here");
+      expect(pool.stats().crashed).toBe(1);
+    },
+  );
 
-  it.runIf(runtime !== "node")("Bun and Deno accept the option; the pool runs (the limit is not enforced there)", async () => {
-    const pool = make<number, unknown>({
-      module: supervision,
-      adapter: "thread",
-      workers: 1,
-      resourceLimits: { maxOldGenerationSizeMb: 64, stackSizeMb: 4 },
-    });
-    expect(await pool.submit(8, { name: "allocate" })).toBe(8);
-  });
+  it.runIf(runtime !== "node")(
+    "Bun and Deno accept the option; the pool runs (the limit is not enforced there)",
+    async () => {
+      const pool = make<number, unknown>({
+        module: supervision,
+        adapter: "thread",
+        workers: 1,
+        resourceLimits: { maxOldGenerationSizeMb: 64, stackSizeMb: 4 },
+      });
+      expect(await pool.submit(8, { name: "allocate" })).toBe(8);
+    },
+  );
 
   it("is refused on other adapters and with unknown or bad keys, naming the option", () => {
     const base = { module: supervision, workers: 1 };
