@@ -19,6 +19,7 @@ export function summarize(cell, reps) {
     label: subject.label,
     kind: subject.kind,
     channel: subject.channel,
+    ...(subject.floor ? { floor: subject.floor } : {}),
     counts: cell.counts,
   };
   if (ok.length === 0) {
@@ -44,6 +45,7 @@ export function summarize(cell, reps) {
       /** (max - min) / median, in percent. */
       spreadPct: round(((max - min) / med) * 100),
     },
+    ...(workload.bytes ? { bytes: workload.bytes, mibPerSec: round(median(ok.map((r) => r.mibPerSec))) } : {}),
     p50Us: round(median(ok.map((r) => r.p50Us))),
     p99Us: round(median(ok.map((r) => r.p99Us))),
     peakRssMb: round(median(ok.map((r) => r.peakRssMb))),
