@@ -215,6 +215,8 @@ async function runRuntime(runtime, args) {
       reps: args.reps,
       workers: WORKERS,
       command,
+      // What this run was asked for (empty: everything); the report ranks partial runs below full ones.
+      picked: { workloads: args.workloads, subjects: args.subjects },
       loadAverageStart: loadStart,
       loadAverageEnd: loadAverage(),
       cpuProfDir,
