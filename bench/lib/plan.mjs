@@ -9,7 +9,14 @@
  */
 export const SUBJECTS = [
   { id: "raw-worker", label: "raw worker_threads postMessage", module: "raw_worker", kind: "floor", channel: "thread" },
-  { id: "raw-fork", label: "raw fork, JSON IPC", module: "raw_fork", kind: "floor", channel: "process" },
+  {
+    id: "raw-fork",
+    label: "raw fork, JSON IPC",
+    module: "raw_fork",
+    kind: "floor",
+    channel: "process",
+    floor: "raw-fork",
+  },
   {
     id: "raw-fork-advanced",
     label: 'raw fork, "advanced" (structured clone) IPC — a channel mpms does not use, for reference',
@@ -17,6 +24,7 @@ export const SUBJECTS = [
     options: { serialization: "advanced" },
     kind: "floor",
     channel: "process",
+    floor: "raw-fork",
   },
   { id: "raw-ndjson", label: "raw NDJSON over stdio", module: "raw_ndjson", kind: "floor", channel: "process" },
   { id: "raw-bun-ipc", label: "raw Bun.spawn ipc (json)", module: "raw_bun_ipc", kind: "floor", channel: "process" },

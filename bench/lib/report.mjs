@@ -65,7 +65,7 @@ const fmt = (x, digits = 0) =>
 
 function metricCell(row) {
   const m = row.metric;
-  const digits = m.name === "usPerTask" || m.median < 100 ? 1 : 0;
+  const digits = m.name === "usPerTask" ? 1 : m.median < 1 ? 3 : m.median < 10 ? 2 : m.median < 100 ? 1 : 0;
   return `${fmt(m.median, digits)} (${fmt(m.min, digits)}–${fmt(m.max, digits)})`;
 }
 
