@@ -2,9 +2,11 @@
  * One measured run in a fresh process: open a subject, warm it up, run one workload, close,
  * and print one line `BENCH_RESULT {json}` on stdout. Started by run.mjs; argv[2] is the spec.
  */
+
+import { makePayload, summarize } from "./lib/bytes.mjs";
 import { childrenCpuMs } from "./lib/proc.mjs";
 import { procStatusKb } from "./lib/runtime.mjs";
-import { flood, sequential, windowed } from "./lib/workloads.mjs";
+import { bytesWindowed, flood, sequential, windowed } from "./lib/workloads.mjs";
 
 const spec = JSON.parse(process.argv[2]);
 const now = () => performance.now();
@@ -37,13 +39,21 @@ async function main() {
     throw err;
   }
   const startMs = now() - t0;
+  // "bytes" workloads: one payload of spec.bytes.size bytes, made before the clock starts.
+  const payload = spec.bytes ? makePayload(spec.bytes.size) : undefined;
+  const expected = payload ? summarize(0, payload) : undefined;
+  const bytes = (count) => bytesWindowed(subject.run, count, spec.bytes.window, payload, expected);
   // Warm-up: same task, same shape; lets threads/processes, JIT and the pool's adaptive settings settle.
   if (spec.workload === "echo1") await sequential(subject.run, counts.warmup);
+  else if (spec.bytes) await bytes(counts.warmup);
   else await windowed(subject.run, counts.warmup, 64);
 
   const cpu0 = cpuMs();
   let measured;
-  switch (spec.workload) {
+  switch (spec.bytes ? "bytes" : spec.workload) {
+    case "bytes":
+      measured = await bytes(counts.tasks);
+      break;
     case "echo1":
       measured = await sequential(subject.run, counts.tasks);
       break;
@@ -71,6 +81,7 @@ async function main() {
     ...measured,
     tasksPerSec: (measured.count / measured.elapsedMs) * 1000,
     usPerTask: (measured.elapsedMs * 1000) / measured.count,
+    ...(spec.bytes ? { mibPerSec: (measured.count * spec.bytes.size) / 2 ** 20 / (measured.elapsedMs / 1000) } : {}),
     startMs,
     closeMs: now() - c0,
     closed,

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * Benchmark driver (issue 8). Runs every (workload, subject) cell of a runtime in a fresh child
- * process, several repetitions, and writes bench/results/<date>-<runtime>[-quick].json plus
- * bench/RESULTS.md. See docs/performance.md.
+ * process, several repetitions, and writes bench/results/<date>-<runtime>[-quick][-<workloads>].json
+ * plus bench/RESULTS.md. See docs/performance.md.
  *
  *   node bench/run.mjs [--quick] [--runtime node,bun,deno] [--reps N] [--workloads a,b]
  *                      [--subjects x,y] [--cpu-prof] [--no-write] [--build] [--dist <dir>] [--timeout <s>]
@@ -112,6 +112,7 @@ function runOnce(runtime, cell, timeoutMs, cpuProfDir) {
     task: cell.workload.task,
     workers: WORKERS,
     counts: cell.counts,
+    ...(cell.workload.bytes ? { bytes: cell.workload.bytes } : {}),
   };
   const [file, args] = childCommand(runtime, spec, cpuProfDir);
   return new Promise((resolve) => {
@@ -214,6 +215,8 @@ async function runRuntime(runtime, args) {
       reps: args.reps,
       workers: WORKERS,
       command,
+      // What this run was asked for (empty: everything); the report ranks partial runs below full ones.
+      picked: { workloads: args.workloads, subjects: args.subjects },
       loadAverageStart: loadStart,
       loadAverageEnd: loadAverage(),
       cpuProfDir,
@@ -238,7 +241,11 @@ async function main() {
     }
     if (!args.write) continue;
     const date = result.meta.startedAt.slice(0, 10);
-    const file = `${RESULTS}${date}-${runtime}${args.quick ? "-quick" : ""}.json`;
+    // A run of some workloads or subjects only gets a name of its own: it adds to a full run of
+    // the same day instead of replacing it (the report takes each workload from its newest run).
+    const part = args.workloads.length > 0 ? `-${args.workloads.join("+")}` : "";
+    const subset = args.subjects.length > 0 ? "-subset" : "";
+    const file = `${RESULTS}${date}-${runtime}${args.quick ? "-quick" : ""}${part}${subset}.json`;
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     console.error(`wrote ${file.slice(ROOT.length)}`);
   }

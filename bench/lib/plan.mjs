@@ -3,10 +3,29 @@
  * --quick). A subject is a module in bench/subjects plus the options it is opened with.
  */
 
-/** kind: "floor" (bare channel), "mpms", "peer". channel: "thread" | "process". */
+/**
+ * kind: "floor" (bare channel), "mpms", "peer". channel: "thread" | "process". floor: the raw
+ * subject of the same channel, where it is not the runtime's default for `channel` (report.mjs).
+ */
 export const SUBJECTS = [
   { id: "raw-worker", label: "raw worker_threads postMessage", module: "raw_worker", kind: "floor", channel: "thread" },
-  { id: "raw-fork", label: "raw fork, JSON IPC", module: "raw_fork", kind: "floor", channel: "process" },
+  {
+    id: "raw-fork",
+    label: "raw fork, JSON IPC",
+    module: "raw_fork",
+    kind: "floor",
+    channel: "process",
+    floor: "raw-fork",
+  },
+  {
+    id: "raw-fork-advanced",
+    label: 'raw fork, "advanced" (structured clone) IPC — a channel mpms does not use, for reference',
+    module: "raw_fork",
+    options: { serialization: "advanced" },
+    kind: "floor",
+    channel: "process",
+    floor: "raw-fork",
+  },
   { id: "raw-ndjson", label: "raw NDJSON over stdio", module: "raw_ndjson", kind: "floor", channel: "process" },
   { id: "raw-bun-ipc", label: "raw Bun.spawn ipc (json)", module: "raw_bun_ipc", kind: "floor", channel: "process" },
   {
@@ -48,6 +67,7 @@ export const SUBJECTS = [
     options: { adapter: "process" },
     kind: "mpms",
     channel: "process",
+    floor: "raw-fork",
   },
   {
     id: "mpms-process-prefetch",
@@ -56,6 +76,7 @@ export const SUBJECTS = [
     options: { adapter: "process", prefetch: 32 },
     kind: "mpms",
     channel: "process",
+    floor: "raw-fork",
   },
   {
     id: "mpms-bun",
@@ -64,6 +85,7 @@ export const SUBJECTS = [
     options: { adapter: "bun" },
     kind: "mpms",
     channel: "process",
+    floor: "raw-bun-ipc",
   },
   {
     id: "mpms-deno",
@@ -72,6 +94,7 @@ export const SUBJECTS = [
     options: { adapter: "deno" },
     kind: "mpms",
     channel: "process",
+    floor: "raw-deno-command",
   },
   { id: "piscina", label: "piscina (defaults)", module: "piscina", kind: "peer", channel: "thread" },
   {
@@ -132,7 +155,23 @@ const BY_RUNTIME = {
   deno: ["raw-worker", "mpms-thread", "mpms-thread-prefetch", "mpms-web", "raw-deno-command", "mpms-deno"],
 };
 
-/** metric: the headline number; "lower" = lower is better. */
+/**
+ * Subjects of the "bytes" workloads: every mpms adapter of the runtime and the raw floor of its
+ * channel. The JSON floors send the bytes as base64, as mpms's wire format 1 does.
+ */
+const BYTES_SUBJECTS = {
+  node: ["raw-worker", "mpms-thread", "raw-fork", "mpms-process", "raw-fork-advanced"],
+  bun: ["raw-worker", "mpms-thread", "mpms-web", "raw-fork", "mpms-process", "raw-bun-ipc", "mpms-bun"],
+  deno: ["raw-worker", "mpms-thread", "mpms-web", "raw-fork", "mpms-process", "raw-deno-command", "mpms-deno"],
+};
+
+/** Tasks in flight in the "bytes" workloads: 2 per worker (64 x 16 MiB would be a memory test). */
+const BYTES_WINDOW = 4;
+
+/**
+ * metric: the headline number; "lower" = lower is better. subjects: a list, or one per runtime
+ * (default: BY_RUNTIME). bytes: { size, window } of a "bytes" workload (bench/lib/bytes.mjs).
+ */
 export const WORKLOADS = [
   {
     id: "echo1",
@@ -184,6 +223,26 @@ export const WORKLOADS = [
     better: "higher",
     subjects: ["mpms-thread", "mpms-thread-recycle"],
   },
+  {
+    id: "bytes-1m",
+    label: `6. 1 MiB Uint8Array per task, ${BYTES_WINDOW} in flight, small reply`,
+    task: "bytes",
+    bytes: { size: 2 ** 20, window: BYTES_WINDOW },
+    metric: "tasksPerSec",
+    unit: "tasks/s",
+    better: "higher",
+    subjects: BYTES_SUBJECTS,
+  },
+  {
+    id: "bytes-16m",
+    label: `7. 16 MiB Uint8Array per task, ${BYTES_WINDOW} in flight, small reply`,
+    task: "bytes",
+    bytes: { size: 16 * 2 ** 20, window: BYTES_WINDOW },
+    metric: "tasksPerSec",
+    unit: "tasks/s",
+    better: "higher",
+    subjects: BYTES_SUBJECTS,
+  },
 ];
 
 const COUNTS = {
@@ -194,6 +253,8 @@ const COUNTS = {
     cpu1ms: { warmup: 200, tasks: 4_000 },
     recycle: { warmup: 5_000, tasks: 50_000 },
     "recycle-cpu": { warmup: 200, tasks: 8_000 },
+    "bytes-1m": { warmup: 10, tasks: 150 },
+    "bytes-16m": { warmup: 2, tasks: 16 },
   },
   quick: {
     echo1: { warmup: 200, tasks: 1_000 },
@@ -202,6 +263,8 @@ const COUNTS = {
     cpu1ms: { warmup: 50, tasks: 200 },
     recycle: { warmup: 500, tasks: 5_000 },
     // no "recycle-cpu": the same code path as "recycle", and seconds long at any count that recycles
+    "bytes-1m": { warmup: 4, tasks: 20 },
+    // no "bytes-16m": the same code path as "bytes-1m" with 16x the bytes
   },
 };
 
@@ -221,7 +284,8 @@ export function cells(runtime, quick, pick) {
     if (w.id.startsWith("recycle") && !recycleOn) continue;
     const counts = COUNTS[quick ? "quick" : "full"][w.id];
     if (!counts) continue;
-    for (const sid of w.subjects ?? BY_RUNTIME[runtime]) {
+    const subjects = Array.isArray(w.subjects) ? w.subjects : (w.subjects?.[runtime] ?? BY_RUNTIME[runtime]);
+    for (const sid of subjects) {
       if (pick.workloads.length > 0 && !pick.workloads.includes(w.id)) continue;
       if (pick.subjects.length > 0 && !pick.subjects.includes(sid)) continue;
       out.push({ workload: w, subject: subjectById(sid), counts });

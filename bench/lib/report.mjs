@@ -1,28 +1,59 @@
 /**
- * bench/RESULTS.md from bench/results/*.json: for each runtime the newest full run (or, if
- * none, the newest --quick run), the targets, one table per workload, and bench/analysis.md.
+ * bench/RESULTS.md from bench/results/*.json. Each workload section of a runtime comes from one
+ * run: the newest run of that runtime that measured the workload (full runs before --quick runs,
+ * runs of all subjects before --subjects runs). A run of some workloads only (--workloads) thus
+ * replaces those sections and keeps the others; every section names the run it comes from. Then
+ * the targets (each within one workload, so within one run) and bench/analysis.md.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { WORKLOADS } from "./plan.mjs";
+import { SUBJECTS, WORKLOADS } from "./plan.mjs";
 import { evaluateTargets } from "./targets.mjs";
 
 const RUNTIMES = ["node", "bun", "deno"];
+/** The raw floor of a channel when the subject names none (plan.mjs `floor`). */
 const FLOORS = {
   node: { thread: "raw-worker", process: "raw-fork" },
   bun: { thread: "raw-worker", process: "raw-bun-ipc" },
   deno: { thread: "raw-worker", process: "raw-deno-command" },
 };
 
+const RESULT_FILE = /^\d{4}-\d\d-\d\d-(node|bun|deno)(-quick)?(-[\w+.-]+)?\.json$/;
+
+/** Lower sorts first: full before quick, all subjects before a subset, then newest first. */
+function rank(run) {
+  return [run.meta.quick ? 1 : 0, run.meta.picked?.subjects?.length > 0 ? 1 : 0];
+}
+
+function better(a, b) {
+  const [ra, rb] = [rank(a), rank(b)];
+  for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i] < rb[i];
+  return a.meta.startedAt > b.meta.startedAt;
+}
+
+/**
+ * Per runtime: `sections` maps a workload id to the run it is shown from, `runs` lists those
+ * runs (newest first), `rows` are the rows of each workload from its run.
+ */
 function pickRuns(dir) {
   const files = readdirSync(dir)
-    .filter((f) => /^\d{4}-\d\d-\d\d-(node|bun|deno)(-quick)?\.json$/.test(f))
-    .map((f) => ({ f, data: JSON.parse(readFileSync(`${dir}${f}`, "utf8")) }));
+    .filter((f) => RESULT_FILE.test(f))
+    .map((f) => ({ file: f, ...JSON.parse(readFileSync(`${dir}${f}`, "utf8")) }));
   const out = {};
   for (const runtime of RUNTIMES) {
-    const mine = files.filter((x) => x.data.meta.runtime === runtime);
-    const newest = (list) => list.sort((a, b) => b.data.meta.startedAt.localeCompare(a.data.meta.startedAt))[0];
-    const chosen = newest(mine.filter((x) => !x.data.meta.quick)) ?? newest(mine);
-    if (chosen) out[runtime] = { file: chosen.f, ...chosen.data };
+    const mine = files.filter((x) => x.meta.runtime === runtime);
+    const sections = new Map();
+    for (const w of WORKLOADS) {
+      let chosen;
+      for (const run of mine) {
+        if (!run.rows.some((r) => r.workload === w.id)) continue;
+        if (chosen === undefined || better(run, chosen)) chosen = run;
+      }
+      if (chosen) sections.set(w.id, chosen);
+    }
+    if (sections.size === 0) continue;
+    const runs = [...new Set(sections.values())].sort((a, b) => b.meta.startedAt.localeCompare(a.meta.startedAt));
+    const rows = [...sections].flatMap(([id, run]) => run.rows.filter((r) => r.workload === id));
+    out[runtime] = { sections, runs, rows };
   }
   return out;
 }
@@ -34,16 +65,43 @@ const fmt = (x, digits = 0) =>
 
 function metricCell(row) {
   const m = row.metric;
-  const digits = m.name === "usPerTask" ? 1 : 0;
+  const digits = m.name === "usPerTask" ? 1 : m.median < 1 ? 3 : m.median < 10 ? 2 : m.median < 100 ? 1 : 0;
   return `${fmt(m.median, digits)} (${fmt(m.min, digits)}–${fmt(m.max, digits)})`;
 }
 
-function workloadTable(run, workload) {
+function floorId(runtime, row) {
+  return row.floor ?? SUBJECTS.find((x) => x.id === row.subject)?.floor ?? FLOORS[runtime][row.channel];
+}
+
+/** Where a section's figures come from: the run's file, command, start, load and commit. */
+function runLine(run) {
+  const dirty = run.meta.mpms.uncommittedSourceChanges ? " + uncommitted src" : "";
+  const quick = run.meta.quick ? " **Quick run: 1 repetition, small counts — indicative only.**" : "";
+  return `Run: [${run.file}](results/${run.file}), \`${run.meta.command}\`, ${run.meta.reps} rep(s), started ${run.meta.startedAt.slice(0, 16).replace("T", " ")} UTC, load average ${run.meta.loadAverageStart[0]} → ${run.meta.loadAverageEnd[0]}, ${String(run.meta.runtimeVersion).split(" ")[0]}, mpms ${run.meta.mpms.commit}${dirty}.${quick}`;
+}
+
+function bytesNote(runtime, workload) {
+  const mib = workload.bytes.size / 2 ** 20;
+  const floors = {
+    node: "",
+    bun: ' and `"bun"` against raw Bun.spawn ipc (`serialization: "json"`)',
+    deno: ' and `"deno"` against raw Deno.Command NDJSON on stdin/stdout',
+  };
+  return [
+    `Each task sends the same ${mib} MiB Uint8Array ({ n, bytes }) and gets back { n, length, sum } (checked);`,
+    `MiB/s = tasks/s × ${mib}, one way. ÷ floor: threads (thread, web) against raw worker_threads postMessage of the`,
+    `Uint8Array (structured clone, copied); \`"process"\` against raw node:child_process fork with JSON IPC${floors[runtime]}.`,
+    "The JSON floors send the bytes as base64 in the JSON message and decode them with Buffer in the child: the encoding",
+    'mpms\'s wire format 1 uses on those channels (runtimes/wire/). Raw fork with `"advanced"` (structured clone) IPC is',
+    "a channel mpms does not use, shown for what it would give.",
+  ].join("\n");
+}
+
+function workloadTable(runtime, run, workload) {
   const rows = run.rows.filter((r) => r.workload === workload.id);
   if (rows.length === 0) return "";
-  const floors = FLOORS[run.meta.runtime];
   const floorOf = (row) =>
-    run.rows.find((r) => r.workload === workload.id && r.subject === floors[row.channel] && r.status === "ok");
+    run.rows.find((r) => r.workload === workload.id && r.subject === floorId(runtime, row) && r.status === "ok");
   const ideal = run.meta.workers * 1000;
   // [header, cell(row)]; the first two columns are the subject and the headline metric.
   const columns = [
@@ -57,6 +115,7 @@ function workloadTable(run, workload) {
     ...(workload.task === "cpu1ms"
       ? [["of ideal", (row) => `${((row.metric.median / ideal) * 100).toFixed(1)}%`]]
       : []),
+    ...(workload.bytes ? [["MiB/s", (row) => fmt(row.mibPerSec, 1)]] : []),
     ["p50 µs", (row) => fmt(row.p50Us)],
     ["p99 µs", (row) => fmt(row.p99Us)],
     ["CPU µs/task", (row) => fmt(row.cpuUsPerTask, 1)],
@@ -67,6 +126,9 @@ function workloadTable(run, workload) {
   const lines = [
     `### ${workload.label}`,
     "",
+    runLine(run),
+    "",
+    ...(workload.bytes ? [bytesNote(runtime, workload), ""] : []),
     `| subject | ${workload.unit}, median (min–max) | ${columns.map((c) => c[0]).join(" | ")} |`,
     `|---|---|${columns.map(() => "---|").join("")}`,
   ];
@@ -90,8 +152,8 @@ function workloadTable(run, workload) {
   return lines.join("\n");
 }
 
-function targetsTable(runtime, run) {
-  const targets = evaluateTargets(runtime, run.rows);
+function targetsTable(runtime, picked) {
+  const targets = evaluateTargets(runtime, picked.rows);
   if (targets.length === 0) return "";
   const lines = [
     "| target | required | mpms defaults | best mpms config measured | verdict |",
@@ -113,7 +175,7 @@ function targetsTable(runtime, run) {
 }
 
 function setup(runs) {
-  const any = Object.values(runs)[0];
+  const any = Object.values(runs)[0].runs[0];
   const m = any.meta.machine;
   const lines = [
     "## Setup",
@@ -128,20 +190,26 @@ function setup(runs) {
     "  divided by the tasks: what a task costs in total, less sensitive to other load on the machine than throughput.",
     "  Peak RSS host = VmHWM of the benchmark process (worker threads included); all processes = host plus its worker",
     "  processes, sampled every 10 ms from outside. ÷ floor = the metric divided by the raw floor of the same channel",
-    "  (threads: raw worker_threads; processes: raw fork JSON IPC on Node, raw Bun.spawn ipc on Bun, raw Deno.Command on Deno).",
+    "  (threads: raw worker_threads; processes: raw fork JSON IPC on Node and for the `process` adapter everywhere, raw",
+    "  Bun.spawn ipc for `bun`, raw Deno.Command for `deno`).",
     "- Node runs mpms from a tsc build in bench/dist (no tsx in the measurement); Bun and Deno run the TypeScript sources.",
     "- The machine is shared with other jobs (load average is recorded per run); treat small differences as noise.",
+    "- Each workload section comes from the newest run that measured it (a run of some workloads only adds to the others);",
+    "  the runs used:",
     "",
-    "| runtime | version | run | command | started | load avg start → end | mpms commit |",
-    "|---|---|---|---|---|---|---|",
+    "| runtime | version | run | command | started | load avg start → end | mpms commit | workloads |",
+    "|---|---|---|---|---|---|---|---|",
   ];
   for (const runtime of RUNTIMES) {
-    const r = runs[runtime];
-    if (!r) continue;
-    const dirty = r.meta.mpms.uncommittedSourceChanges ? " + uncommitted src" : "";
-    lines.push(
-      `| ${runtime} | ${String(r.meta.runtimeVersion).split(" ")[0]} | ${r.meta.quick ? "quick, " : ""}${r.meta.reps} rep(s) ([${r.file}](results/${r.file})) | \`${r.meta.command}\` | ${r.meta.startedAt.slice(0, 16).replace("T", " ")} UTC | ${r.meta.loadAverageStart[0]} → ${r.meta.loadAverageEnd[0]} | ${r.meta.mpms.commit}${dirty} |`,
-    );
+    const picked = runs[runtime];
+    if (!picked) continue;
+    for (const r of picked.runs) {
+      const dirty = r.meta.mpms.uncommittedSourceChanges ? " + uncommitted src" : "";
+      const shown = [...picked.sections].filter(([, run]) => run === r).map(([id]) => id);
+      lines.push(
+        `| ${runtime} | ${String(r.meta.runtimeVersion).split(" ")[0]} | ${r.meta.quick ? "quick, " : ""}${r.meta.reps} rep(s) ([${r.file}](results/${r.file})) | \`${r.meta.command}\` | ${r.meta.startedAt.slice(0, 16).replace("T", " ")} UTC | ${r.meta.loadAverageStart[0]} → ${r.meta.loadAverageEnd[0]} | ${r.meta.mpms.commit}${dirty} | ${shown.join(", ")} |`,
+      );
+    }
   }
   return lines.join("\n");
 }
@@ -160,16 +228,19 @@ export function writeReport(resultsDir, outFile) {
   else {
     parts.push(setup(runs), "");
     for (const runtime of RUNTIMES) {
-      const run = runs[runtime];
-      if (!run) continue;
+      const picked = runs[runtime];
+      if (!picked) continue;
+      const versions = [...new Set(picked.runs.map((r) => String(r.meta.runtimeVersion).split(" ")[0]))];
+      const allQuick = picked.runs.every((r) => r.meta.quick);
       parts.push(
-        `## ${runtime} ${String(run.meta.runtimeVersion).split(" ")[0]}${run.meta.quick ? " (quick run: 1 repetition, small counts — indicative only)" : ""}`,
+        `## ${runtime} ${versions.join(" / ")}${allQuick ? " (quick run: 1 repetition, small counts — indicative only)" : ""}`,
         "",
       );
-      const targets = targetsTable(runtime, run);
-      if (targets) parts.push("Targets (ratios within this run):", "", targets, "");
+      const targets = targetsTable(runtime, picked);
+      if (targets) parts.push("Targets (each ratio within one run):", "", targets, "");
       for (const w of WORKLOADS) {
-        const table = workloadTable(run, w);
+        const run = picked.sections.get(w.id);
+        const table = run ? workloadTable(runtime, run, w) : "";
         if (table) parts.push(table);
       }
     }

@@ -9,6 +9,9 @@ export function median(xs) {
 
 const round = (x, digits = 1) => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 
+/** At least 3 significant digits (0.123 tasks/s of the bytes workloads), else 1 decimal. */
+const roundMetric = (x) => (x === null || Math.abs(x) >= 100 || x === 0 ? round(x) : Number(x.toPrecision(3)));
+
 /** One row of the results: a (workload, subject) cell over all its repetitions. */
 export function summarize(cell, reps) {
   const { workload, subject } = cell;
@@ -19,6 +22,7 @@ export function summarize(cell, reps) {
     label: subject.label,
     kind: subject.kind,
     channel: subject.channel,
+    ...(subject.floor ? { floor: subject.floor } : {}),
     counts: cell.counts,
   };
   if (ok.length === 0) {
@@ -38,12 +42,13 @@ export function summarize(cell, reps) {
       name: workload.metric,
       unit: workload.unit,
       better: workload.better,
-      median: round(med),
-      min: round(min),
-      max: round(max),
+      median: roundMetric(med),
+      min: roundMetric(min),
+      max: roundMetric(max),
       /** (max - min) / median, in percent. */
       spreadPct: round(((max - min) / med) * 100),
     },
+    ...(workload.bytes ? { bytes: workload.bytes, mibPerSec: roundMetric(median(ok.map((r) => r.mibPerSec))) } : {}),
     p50Us: round(median(ok.map((r) => r.p50Us))),
     p99Us: round(median(ok.map((r) => r.p99Us))),
     peakRssMb: round(median(ok.map((r) => r.peakRssMb))),

@@ -1,5 +1,6 @@
 /**
- * The targets of issue 8 as ratios, evaluated on one run's rows (same run, same machine).
+ * The targets of issues 8 and 13 as ratios, each evaluated on the rows of one workload (so of one
+ * run: same run, same machine).
  * Each is judged on mpms with default options; the best mpms configuration measured is shown too.
  */
 import { WORKERS } from "./plan.mjs";
@@ -159,7 +160,40 @@ const TARGETS = [
     info: true,
     against: (rows) => ref(rows, "echo64", "raw-worker"),
   },
+  ...bytesTargets(),
 ];
+
+/**
+ * Issue 13: with 1 MiB and 16 MiB Uint8Array payloads, every process adapter >= 0.5x the raw
+ * floor of its own channel (the same channel carrying the bytes the way mpms does: plan.mjs).
+ */
+function bytesTargets() {
+  const adapters = [
+    ["node", "mpms-process", "raw-fork", '"process" adapter', "raw fork JSON IPC"],
+    ["bun", "mpms-process", "raw-fork", 'Bun: "process" adapter', "raw fork JSON IPC"],
+    ["bun", "mpms-bun", "raw-bun-ipc", 'Bun: "bun" adapter', "raw Bun.spawn ipc"],
+    ["deno", "mpms-process", "raw-fork", 'Deno: "process" adapter', "raw fork JSON IPC"],
+    ["deno", "mpms-deno", "raw-deno-command", 'Deno: "deno" adapter', "raw Deno.Command NDJSON"],
+  ];
+  const out = [];
+  for (const [workload, size] of [
+    ["bytes-1m", "1 MiB"],
+    ["bytes-16m", "16 MiB"],
+  ]) {
+    for (const [runtime, subject, floor, name, floorName] of adapters) {
+      out.push({
+        runtime,
+        text: `${name} >= 0.5x ${floorName} (${size} Uint8Array per task)`,
+        workload,
+        mine: [subject],
+        op: ">=",
+        need: 0.5,
+        against: (rows) => ref(rows, workload, floor),
+      });
+    }
+  }
+  return out;
+}
 
 function ref(rows, workload, subject, field = "metric") {
   const row = rowOf(rows, workload, subject);

@@ -35,8 +35,13 @@ export async function sequential(run, count) {
   return { count, elapsedMs, ...latencySummary(lat) };
 }
 
-/** `window` tasks in flight: each completion submits the next one. */
-export function windowed(run, count, window) {
+const echoInput = (i) => ({ n: i });
+
+/**
+ * `window` tasks in flight: each completion submits the next one. `input(i)` makes task i's
+ * input and `checkResult(value, i)` throws on a wrong result (default: the echo shape).
+ */
+export function windowed(run, count, window, input = echoInput, checkResult = check) {
   const lat = new Float64Array(count);
   let sent = 0;
   let done = 0;
@@ -45,9 +50,9 @@ export function windowed(run, count, window) {
     const one = () => {
       const i = sent++;
       const s = now();
-      run({ n: i }).then((value) => {
+      run(input(i)).then((value) => {
         try {
-          check(value, i);
+          checkResult(value, i);
         } catch (err) {
           reject(err);
           return;
@@ -71,4 +76,17 @@ export async function flood(run, count) {
   const elapsedMs = now() - t0;
   for (let i = 0; i < count; i += 97) check(values[i], i);
   return { count, elapsedMs };
+}
+
+/**
+ * The "bytes" workloads: `window` tasks in flight, each sending the same `size`-byte Uint8Array
+ * and checking the { n, length, sum } summary that comes back (bench/lib/bytes.mjs).
+ */
+export function bytesWindowed(run, count, window, payload, expected) {
+  const checkSummary = (value, i) => {
+    if (value?.n !== i || value.length !== expected.length || value.sum !== expected.sum) {
+      throw new Error(`wrong result for task ${i}: ${JSON.stringify(value)}, want ${JSON.stringify(expected)}`);
+    }
+  };
+  return windowed(run, count, window, (i) => ({ n: i, bytes: payload }), checkSummary);
 }

@@ -1,7 +1,11 @@
 /** Floor on Bun: bare Bun.spawn with ipc (JSON serialization), one send per message. */
+
+import { toJsonInput } from "../lib/bytes.mjs";
 import { RawPool, readyLatch } from "../lib/raw_pool.mjs";
 
 export async function open({ workers, task }) {
+  // "bytes": the payload goes as base64 in the JSON, as mpms's wire format 1 sends it.
+  const encode = task === "bytes" ? toJsonInput : undefined;
   const Bun = globalThis.Bun;
   if (!Bun) throw Object.assign(new Error("needs Bun"), { skip: true });
   const file = new URL("../tasks/raw_ipc_child.mjs", import.meta.url).pathname;
@@ -20,7 +24,7 @@ export async function open({ workers, task }) {
   pool = new RawPool(children.map((c) => (m) => c.send(m)));
   await ready.promise;
   return {
-    run: (input) => pool.run(input),
+    run: encode ? (input) => pool.run(encode(input)) : (input) => pool.run(input),
     close: async () => {
       for (const c of children) c.disconnect();
       await Promise.all(children.map((c) => c.exited));

@@ -1,7 +1,11 @@
 /** Floor on Deno: bare Deno.Command child, NDJSON over stdin/stdout (one write per task). */
+
+import { toJsonInput } from "../lib/bytes.mjs";
 import { lineSplitter, RawPool, readyLatch } from "../lib/raw_pool.mjs";
 
 export async function open({ workers, task }) {
+  // "bytes": the payload goes as base64 in the JSON, as mpms's wire format 1 sends it.
+  const encode = task === "bytes" ? toJsonInput : undefined;
   const Deno = globalThis.Deno;
   if (!Deno) throw Object.assign(new Error("needs Deno"), { skip: true });
   const file = new URL("../tasks/raw_ndjson_child.mjs", import.meta.url).pathname;
@@ -29,7 +33,7 @@ export async function open({ workers, task }) {
   }
   await ready.promise;
   return {
-    run: (input) => pool.run(input),
+    run: encode ? (input) => pool.run(encode(input)) : (input) => pool.run(input),
     close: async () => {
       await Promise.all(writers.map((w) => w.close()));
       await Promise.all(children.map((c) => c.status));

@@ -1,8 +1,11 @@
 /** Floor: bare NDJSON over stdio pipes of a spawned child (one write per task, line-parsed replies). */
 import { spawn } from "node:child_process";
+import { toJsonInput } from "../lib/bytes.mjs";
 import { lineSplitter, RawPool, readyLatch } from "../lib/raw_pool.mjs";
 
 export async function open({ workers, task }) {
+  // "bytes": the payload goes as base64 in the JSON, as mpms's wire format 1 sends it.
+  const encode = task === "bytes" ? toJsonInput : undefined;
   const file = new URL("../tasks/raw_ndjson_child.mjs", import.meta.url).pathname;
   const ready = readyLatch(workers);
   const children = Array.from({ length: workers }, () =>
@@ -22,7 +25,7 @@ export async function open({ workers, task }) {
   }
   await ready.promise;
   return {
-    run: (input) => pool.run(input),
+    run: encode ? (input) => pool.run(encode(input)) : (input) => pool.run(input),
     close: () =>
       Promise.all(
         children.map(

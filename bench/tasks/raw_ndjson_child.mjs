@@ -3,22 +3,27 @@
  * with one write. Uses Deno's own stdin/stdout on Deno (the fastest channel there), node:process
  * elsewhere. Ends when stdin closes, so it never outlives its parent.
  */
+import { fromJsonInput } from "../lib/bytes.mjs";
+import { lineSplitter } from "../lib/raw_pool.mjs";
 import { tasks } from "./task.mjs";
 
-const fn = tasks[(globalThis.Deno ? globalThis.Deno.args[0] : process.argv[2]) ?? "echo"];
+const name = (globalThis.Deno ? globalThis.Deno.args[0] : process.argv[2]) ?? "echo";
+const fn = tasks[name];
+// "bytes": the parent sent the payload as base64 inside the JSON line (what mpms's wire format does).
+const decode = name === "bytes";
 const encoder = new TextEncoder();
-let rest = "";
+let out = "";
+const onLine = lineSplitter((line) => {
+  const m = JSON.parse(line);
+  out += `${JSON.stringify({ id: m.id, value: fn(decode ? fromJsonInput(m.input) : m.input) })}\n`;
+});
 
+/** The replies to the complete lines of `chunk`, as one text (one write per chunk). */
 function answer(chunk) {
-  const lines = (rest + chunk).split("\n");
-  rest = lines.pop();
-  let out = "";
-  for (const line of lines) {
-    if (line === "") continue;
-    const m = JSON.parse(line);
-    out += `${JSON.stringify({ id: m.id, value: fn(m.input) })}\n`;
-  }
-  return out;
+  onLine(chunk);
+  const text = out;
+  out = "";
+  return text;
 }
 
 if (globalThis.Deno) {

@@ -1,7 +1,10 @@
 /**
  * The task module shared by mpms, piscina and tinypool: the default export echoes its input,
- * `cpu1ms` busy-loops for ~1 ms of wall time and then echoes.
+ * `cpu1ms` busy-loops for ~1 ms of wall time and then echoes, `bytes` answers a { n, bytes }
+ * input with a small summary of the bytes (bench/lib/bytes.mjs).
  */
+import { summarize } from "../lib/bytes.mjs";
+
 export default function echo(input) {
   return input;
 }
@@ -14,4 +17,8 @@ export function cpu1ms(input) {
   return input;
 }
 
-export const tasks = { echo, cpu1ms };
+export function bytes(input) {
+  return summarize(input.n, input.bytes);
+}
+
+export const tasks = { echo, cpu1ms, bytes };
