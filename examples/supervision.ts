@@ -16,7 +16,7 @@ const pool = new Pool<number, unknown>({
 });
 const retired: Record<string, number> = {};
 pool.addEventListener("workerexit", (event) => {
-  const { reason } = (event as Event & { detail: { reason: string } }).detail;
+  const { reason } = event.detail;
   retired[reason] = (retired[reason] ?? 0) + 1;
 });
 await pool.start();

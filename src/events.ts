@@ -1,6 +1,13 @@
-/** Events a Pool dispatches. `detail` carries the data, as with CustomEvent. */
+/**
+ * Events a Pool dispatches, typed by {@link PoolEventMap} (the DOM's `WindowEventMap` idiom):
+ * `pool.addEventListener("workerexit", (e) => e.detail.reason)` knows `e` is a
+ * `PoolEvent<WorkerExitDetail>`.
+ */
+import type { PoolUnavailableError } from "./errors.ts";
 
+/** An event of a Pool. `detail` carries the data, as with CustomEvent. */
 export class PoolEvent<T = unknown> extends Event {
+  /** What the event reports (see {@link PoolEventMap} for each type's detail). */
   readonly detail: T;
   constructor(type: string, detail: T) {
     super(type);
@@ -65,3 +72,62 @@ export interface BackoffDetail {
   /** Consecutive failures so far. */
   failures: number;
 }
+
+/** A worker the runtime could not stop (a busy Deno thread) or whose exit never came after a kill. */
+export interface WorkerZombieDetail {
+  workerId: number;
+  reason: RetireReason;
+}
+
+/** Nothing is queued or running any more (once per busy spell). */
+export interface DrainDetail {
+  /** Tasks submitted so far. */
+  submitted: number;
+}
+
+/** The pool failed (crash loop, or a worker that cannot start): no task will run any more. */
+export interface FailedDetail {
+  error: PoolUnavailableError;
+}
+
+/** The `collector` option threw: the task's outcome still counts, the error is reported here. */
+export interface CollectorErrorDetail {
+  error: unknown;
+  taskId: number;
+}
+
+/** Every event a Pool dispatches, by type. */
+export interface PoolEventMap {
+  /** A worker ran `init` and takes tasks. */
+  workerstart: PoolEvent<WorkerStartDetail>;
+  /** A worker ended (planned or not). */
+  workerexit: PoolEvent<WorkerExitDetail>;
+  /** A planned retirement began (the worker finishes its tasks, then exits). */
+  workerretire: PoolEvent<WorkerRetireDetail>;
+  /** A worker the runtime could not stop: it is out of capacity and replaced. */
+  workerzombie: PoolEvent<WorkerZombieDetail>;
+  /** Worker starts are being delayed after consecutive failures. */
+  backoff: PoolEvent<BackoffDetail>;
+  /** Something on a worker's channel that is not an mpms message. */
+  channel: PoolEvent<ChannelDetail>;
+  /** The pool has nothing queued or running. */
+  drain: PoolEvent<DrainDetail>;
+  /** The pool cannot run tasks any more. */
+  failed: PoolEvent<FailedDetail>;
+  /** The `collector` threw. */
+  error: PoolEvent<CollectorErrorDetail>;
+}
+
+/** The type of an event a Pool dispatches. */
+export type PoolEventType = keyof PoolEventMap;
+
+/** The `detail` of the Pool event of type `K`. */
+export type PoolEventDetail<K extends PoolEventType> = PoolEventMap[K]["detail"];
+
+/** How the engine reports an event to the Pool (which builds and dispatches it). */
+export type PoolEmit = <K extends PoolEventType>(type: K, detail: PoolEventDetail<K>) => void;
+
+/** A listener of the Pool event of type `K`: a function or an object with `handleEvent`. */
+export type PoolEventListener<K extends PoolEventType> =
+  | ((event: PoolEventMap[K]) => void)
+  | { handleEvent(event: PoolEventMap[K]): void };

@@ -4,6 +4,7 @@
  */
 import { adapterNames } from "./adapter.ts";
 import { PoolEngine } from "./engine.ts";
+import { PoolEvent, type PoolEventDetail, type PoolEventListener, type PoolEventType } from "./events.ts";
 import { type PoolOptions, resolveOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
 import type { PoolStats } from "./stats.ts";
@@ -80,6 +81,17 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
   /** Event types that ever had a listener: the others are not built (a "drain" per task otherwise). */
   readonly #heard = new Set<string>();
 
+  /** Listen to one of the events of `PoolEventMap`; the listener gets its typed `PoolEvent`. */
+  override addEventListener<K extends PoolEventType>(
+    type: K,
+    listener: PoolEventListener<K> | null,
+    options?: AddEventListenerOptions | boolean,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: AddEventListenerOptions | boolean,
+  ): void;
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -89,11 +101,28 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     super.addEventListener(type, listener, options);
   }
 
-  #emit(type: string, detail: unknown): void {
+  /** Stop listening (the same type, listener and `capture` as given to addEventListener). */
+  override removeEventListener<K extends PoolEventType>(
+    type: K,
+    listener: PoolEventListener<K> | null,
+    options?: EventListenerOptions | boolean,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: EventListenerOptions | boolean,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: EventListenerOptions | boolean,
+  ): void {
+    super.removeEventListener(type, listener, options);
+  }
+
+  #emit<K extends PoolEventType>(type: K, detail: PoolEventDetail<K>): void {
     if (!this.#heard.has(type)) return;
-    const event = new Event(type) as Event & { detail: unknown };
-    Object.defineProperty(event, "detail", { value: detail, enumerable: true });
-    this.dispatchEvent(event);
+    this.dispatchEvent(new PoolEvent(type, detail));
   }
 
   /** Start every worker; resolves when all ran `init`. Idempotent. Submitting also starts the pool. */

@@ -70,7 +70,7 @@ describe.each(processAdapters)("crashes and kills on the %s adapter", (adapter) 
     const pool = make<unknown, unknown>({ module: processTasks, adapter, workers: 1, taskTimeout: 50, killGrace: 200 });
     await pool.start();
     const exits: WorkerExitDetail[] = [];
-    pool.addEventListener("workerexit", (e) => exits.push((e as CustomEvent<WorkerExitDetail>).detail));
+    pool.addEventListener("workerexit", (e) => exits.push(e.detail));
     const t0 = performance.now();
     const err = await pool.submit(null, { name }).catch((e: unknown) => e);
     await waitFor(() => exits.length === 1, 5_000, "the worker to exit");
