@@ -48,7 +48,7 @@ describe.skipIf(runtime === "node")("the web adapter", () => {
     if (await pool.submit(null, { name: "canClose" })) {
       const err: any = await pool.submit(null, { name: "closeSelf" }).catch(caught);
       expect(err).toBeInstanceOf(WorkerCrashedError);
-      expect(err.code).toBe(null);
+      expect(err.exitCode).toBe(null);
       expect(err.reason).toBe("exit");
     } else {
       expect(runtime).toBe("bun");
@@ -92,7 +92,7 @@ describe.skipIf(runtime === "node")("the web adapter", () => {
     const err: any = await pool.submit(null, { name: "unhandledRejection" }).catch(caught);
     expect(err).toBeInstanceOf(WorkerCrashedError);
     expect(err.reason).toBe("error");
-    expect(err.code).toBe(null);
+    expect(err.exitCode).toBe(null);
     expect(err.cause?.message).toBe("nobody handles me");
     expect(await pool.submit(null, { name: "canClose" })).toBe(runtime !== "bun");
     await pool.close();
