@@ -1,10 +1,12 @@
 /**
- * Pool options: the public shape, defaults, and validation in one place. A wrong type throws
- * TypeError and a wrong range RangeError, both naming the option and the value.
+ * Pool options and the options of submit/put/map/close: the public shapes, defaults, and
+ * validation in one place. A wrong type throws TypeError and a wrong range RangeError, both naming
+ * the option and the value; an unknown key throws TypeError naming it.
  */
 import type { Adapter } from "./adapter.ts";
+import { MAX_CONCURRENCY, MAX_MS, MAX_PREFETCH, MAX_WORKERS } from "./limits.ts";
 import type { Outcome } from "./outcome.ts";
-import { MAX_MS, rangeError, typeError } from "./validate.ts";
+import { keysOf, rangeError, rejectUnknownKeys, show, typeError } from "./validate.ts";
 
 type ErrorMatcher = string | (new (...args: never[]) => Error);
 
@@ -62,6 +64,36 @@ export interface PoolOptions<In = unknown, Out = unknown> {
   cwd?: string;
   /** Deno children: permission flags (default: read access to the task module). */
   permissions?: string[];
+}
+
+/** Options of one submit/put. */
+export interface SubmitOptions {
+  /** Abort before dispatch removes the task; while running, `ctx.signal` fires. */
+  signal?: AbortSignal;
+  /** Named export to call (default: the default export). */
+  name?: string;
+  /** Overrides the pool's `taskTimeout` for this task (ms). */
+  timeout?: number;
+  /** Wait for room when the queue is full (default true); false rejects with QueueFullError. */
+  wait?: boolean;
+}
+
+export interface MapOptions {
+  /** Yield in input order (default false: completion order). */
+  ordered?: boolean;
+  name?: string;
+  timeout?: number;
+  signal?: AbortSignal;
+  /** Tasks in flight at once (default: enough to keep every worker busy). */
+  window?: number;
+}
+
+export interface CloseOptions {
+  /**
+   * After this many ms, close() gives up waiting and destroys (Infinity or left out: no limit).
+   * Given to a close() that is already pending, it tightens that one's deadline.
+   */
+  timeout?: number;
 }
 
 /** Options after defaults and validation. Durations are ms; Infinity means "never". */
@@ -191,34 +223,87 @@ function ensureBelow(soft: string, softValue: number, hard: string, hardValue: n
   }
 }
 
-const KNOWN = new Set([
-  "module",
-  "adapter",
-  "workers",
-  "concurrency",
-  "prefetch",
-  "queueSize",
-  "collector",
-  "maxTasks",
-  "maxTasksJitter",
-  "maxAge",
-  "maxAgeHard",
-  "maxMemoryMb",
-  "minAge",
-  "taskTimeout",
-  "killGrace",
-  "gracefulDie",
-  "heartbeat",
-  "startTimeout",
-  "stopTimeout",
-  "restart",
-  "maxRecycling",
-  "execPath",
-  "execArgv",
-  "env",
-  "cwd",
-  "permissions",
-]);
+const KNOWN = keysOf<PoolOptions>({
+  module: true,
+  adapter: true,
+  workers: true,
+  concurrency: true,
+  prefetch: true,
+  queueSize: true,
+  collector: true,
+  maxTasks: true,
+  maxTasksJitter: true,
+  maxAge: true,
+  maxAgeHard: true,
+  maxMemoryMb: true,
+  minAge: true,
+  taskTimeout: true,
+  killGrace: true,
+  gracefulDie: true,
+  heartbeat: true,
+  startTimeout: true,
+  stopTimeout: true,
+  restart: true,
+  maxRecycling: true,
+  execPath: true,
+  execArgv: true,
+  env: true,
+  cwd: true,
+  permissions: true,
+});
+const SUBMIT_KEYS = keysOf<SubmitOptions>({ signal: true, name: true, timeout: true, wait: true });
+const MAP_KEYS = keysOf<MapOptions>({ ordered: true, name: true, timeout: true, signal: true, window: true });
+const CLOSE_KEYS = keysOf<CloseOptions>({ timeout: true });
+
+/** The options of one call (`submit`, `put`, `map`, `close`): an object, or left out. */
+function callOptions(scope: string, options: unknown, known: ReadonlySet<string>): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`mpms: ${scope} options must be an object, got ${show(options)}`);
+  }
+  rejectUnknownKeys(options, known, scope);
+  return options as Record<string, unknown>;
+}
+
+/** The task options `submit`, `put` and `map` share. */
+function checkTaskOptions(o: Record<string, unknown>): void {
+  optionalString("name", o.name);
+  ms("timeout", o.timeout, 0, { min: 0, exclusiveMin: true, infinite: true });
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    throw typeError("signal", "an AbortSignal", o.signal);
+  }
+}
+
+/** Validate the options of `submit` or `put` (`scope` names which). */
+export function checkSubmitOptions(options: unknown, scope: "submit" | "put"): void {
+  checkTaskOptions(callOptions(scope, options, SUBMIT_KEYS));
+}
+
+/** Validate the options of `map`; returns its window, or undefined for the default. */
+export function checkMapOptions(options: unknown): number | undefined {
+  const o = callOptions("map", options, MAP_KEYS);
+  checkTaskOptions(o);
+  return o.window === undefined ? undefined : num("window", o.window, 1, { min: 1, integer: true });
+}
+
+/** Validate the options of `close`; returns its timeout (undefined: none). */
+export function checkCloseOptions(options: unknown): number | undefined {
+  const o = callOptions("close", options, CLOSE_KEYS);
+  return o.timeout === undefined ? undefined : ms("timeout", o.timeout, 0, { infinite: true });
+}
+
+/** Clamp a count of workers from the environment (available parallelism) to the limit. */
+export function workersFor(parallelism: number | undefined): number {
+  return typeof parallelism === "number" && parallelism > 0 ? Math.min(parallelism, MAX_WORKERS) : 4;
+}
+
+/** Validate a new pool size (`resize()`). */
+export function checkWorkers(workers: unknown): number {
+  if (typeof workers !== "number" || !Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw new RangeError(`mpms: option "workers" must be an integer >= 1 and <= ${MAX_WORKERS}, got ${show(workers)}`);
+  }
+  return workers;
+}
 
 /** Validate `options` and fill in defaults. */
 export function resolveOptions(
@@ -227,9 +312,7 @@ export function resolveOptions(
 ): ResolvedOptions {
   if (options === null || typeof options !== "object") throw typeError("options", "an object", options);
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key)) throw new TypeError(`mpms: unknown option "${key}"`);
-  }
+  rejectUnknownKeys(o, KNOWN);
   const adapter = o.adapter ?? "thread";
   if (typeof adapter === "string") {
     if (!defaults.adapterNames.includes(adapter)) {
@@ -241,7 +324,8 @@ export function resolveOptions(
   if (o.collector !== undefined && typeof o.collector !== "function") {
     throw typeError("collector", "a function", o.collector);
   }
-  const prefetch = o.prefetch === undefined ? "auto" : num("prefetch", o.prefetch, 0, { integer: true, max: 1024 });
+  const prefetch =
+    o.prefetch === undefined ? "auto" : num("prefetch", o.prefetch, 0, { integer: true, max: MAX_PREFETCH });
 
   const gracefulDie = obj("gracefulDie", o.gracefulDie);
   const heartbeat = o.heartbeat === false ? false : obj("heartbeat", o.heartbeat);
@@ -255,8 +339,8 @@ export function resolveOptions(
   const resolved: ResolvedOptions = {
     module: moduleUrl(o.module),
     adapter: adapter as string | Adapter,
-    workers: num("workers", o.workers, defaults.workers, { min: 1, max: 1024, integer: true }),
-    concurrency: num("concurrency", o.concurrency, 1, { min: 1, max: 10_000, integer: true }),
+    workers: num("workers", o.workers, defaults.workers, { min: 1, max: MAX_WORKERS, integer: true }),
+    concurrency: num("concurrency", o.concurrency, 1, { min: 1, max: MAX_CONCURRENCY, integer: true }),
     prefetch,
     queueSize: num("queueSize", o.queueSize, 1024, { min: 1, integer: true, infinite: true }),
     collector: o.collector as ResolvedOptions["collector"],
