@@ -4,6 +4,7 @@
 export class MpmsError extends Error {
   /** Stable machine-readable code, `ERR_MPMS_*`. */
   readonly code: string;
+  /** An error with `message`, `code` and an optional `cause`; its name is its class's. */
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
@@ -44,8 +45,11 @@ export class WorkerCrashedError extends MpmsError {
   readonly exitCode: number | null;
   /** The signal that ended the worker, if any. */
   readonly signal: string | null;
+  /** How it died: "exit", "error" (uncaught), "unresponsive" (heartbeat), "channel", … */
   readonly reason: CrashReason;
+  /** The pool's id of the worker. */
   readonly workerId: number;
+  /** The message, when left out, says which worker crashed and how. */
   constructor(init: {
     workerId: number;
     exitCode: number | null;

@@ -9,6 +9,7 @@ import type { PoolUnavailableError } from "./errors.ts";
 export class PoolEvent<T = unknown> extends Event {
   /** What the event reports (see {@link PoolEventMap} for each type's detail). */
   readonly detail: T;
+  /** An event of type `type` carrying `detail`. */
   constructor(type: string, detail: T) {
     super(type);
     this.detail = detail;
@@ -33,29 +34,43 @@ export type RetireReason =
   | "close"
   | "destroy";
 
+/** A worker ran `init` and takes tasks (`workerstart` event). */
 export interface WorkerStartDetail {
+  /** The pool's id of the worker (1, 2, …; never reused). */
   workerId: number;
+  /** Its process id (process adapters), else null. */
   pid: number | null;
+  /** Its thread id (thread adapters, when the runtime has one), else null. */
   threadId: number | null;
 }
 
+/** A worker ended (`workerexit` event). */
 export interface WorkerExitDetail {
+  /** The pool's id of the worker. */
   workerId: number;
+  /** Its exit code, when known (null after a signal, and on the web). */
   code: number | null;
+  /** The signal that ended it, if any. */
   signal: string | null;
+  /** Why it stopped. */
   reason: RetireReason;
   /** True for planned retirements and pool shutdown. */
   planned: boolean;
+  /** The error that came with the exit (an uncaught error in the worker), if any. */
   error?: unknown;
 }
 
+/** A planned retirement began (`workerretire` event). */
 export interface WorkerRetireDetail {
+  /** The pool's id of the worker. */
   workerId: number;
+  /** What retires it. */
   reason: RetireReason;
 }
 
 /** Something on a worker's channel that is not an mpms message (`channel` event). */
 export interface ChannelDetail {
+  /** The pool's id of the worker. */
   workerId: number;
   /**
    * "foreign": ignored (a task's own message on a shared channel); "invalid": the worker was
@@ -66,6 +81,7 @@ export interface ChannelDetail {
   received: string;
 }
 
+/** Worker starts are delayed after consecutive failures (`backoff` event). */
 export interface BackoffDetail {
   /** Delay before the next worker start (ms). */
   delay: number;
@@ -75,7 +91,9 @@ export interface BackoffDetail {
 
 /** A worker the runtime could not stop (a busy Deno thread) or whose exit never came after a kill. */
 export interface WorkerZombieDetail {
+  /** The pool's id of the worker. */
   workerId: number;
+  /** Why it was killed. */
   reason: RetireReason;
 }
 
@@ -87,12 +105,15 @@ export interface DrainDetail {
 
 /** The pool failed (crash loop, or a worker that cannot start): no task will run any more. */
 export interface FailedDetail {
+  /** What every task the pool can no longer run settles with. */
   error: PoolUnavailableError;
 }
 
 /** The `collector` option threw: the task's outcome still counts, the error is reported here. */
 export interface CollectorErrorDetail {
+  /** What the collector threw. */
   error: unknown;
+  /** The task whose outcome it was given. */
   taskId: number;
 }
 

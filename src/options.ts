@@ -10,6 +10,7 @@ import { keysOf, rangeError, rejectUnknownKeys, show, typeError } from "./valida
 
 type ErrorMatcher = string | (new (...args: never[]) => Error);
 
+/** Options of `new Pool()`. Only `module` is required. */
 export interface PoolOptions<In = unknown, Out = unknown> {
   /** The task module: a URL or an absolute path. */
   module: URL | string;
@@ -28,6 +29,7 @@ export interface PoolOptions<In = unknown, Out = unknown> {
 
   /** Retire a worker after this many tasks (plus up to `maxTasksJitter`); failed tasks count. */
   maxTasks?: number;
+  /** Up to this many more tasks, picked per worker, so workers do not all retire at once (default 0). */
   maxTasksJitter?: number;
   /** Soft age (ms): take no new tasks, finish running ones, retire. */
   maxAge?: number;
@@ -39,7 +41,12 @@ export interface PoolOptions<In = unknown, Out = unknown> {
   minAge?: number;
   /** Soft task timeout (ms): aborts `ctx.signal`; after `killGrace` more the worker is killed. */
   taskTimeout?: number;
+  /** After a task's timeout or abort, how long (ms) it may still take before its worker is killed (default 2000). */
   killGrace?: number;
+  /**
+   * A task that throws WorkerGracefulDie (or an error named in `errors`) retires its worker; its
+   * other running tasks get `timeout` ms (default 5000) before the worker is killed.
+   */
   gracefulDie?: { timeout?: number; errors?: ErrorMatcher[] };
   /**
    * Liveness beats. `timeout`: an idle worker silent this long is killed (a busy one only if its
@@ -47,8 +54,15 @@ export interface PoolOptions<In = unknown, Out = unknown> {
    * long (off by default: long synchronous tasks are what workers are for).
    */
   heartbeat?: { interval?: number; timeout?: number; maxBlocked?: number } | false;
+  /** How long (ms) a worker may take to load and run `init` (default 10000). */
   startTimeout?: number;
+  /** How long (ms) a stopping worker may take to finish and exit before it is killed (default 5000). */
   stopTimeout?: number;
+  /**
+   * Crash-loop limits: more than `intensity` failures (default 10) within `period` ms (default
+   * 60000) fail the pool; from the second failure in a row, worker starts back off from `initial`
+   * ms (default 100) by `factor` (default 2) up to `max` ms (default 30000).
+   */
   restart?: {
     intensity?: number;
     period?: number;
@@ -59,8 +73,11 @@ export interface PoolOptions<In = unknown, Out = unknown> {
 
   /** Process adapters: the runtime binary for children (default: the host's). */
   execPath?: string;
+  /** Runtime flags the workers start with (default: none). */
   execArgv?: string[];
+  /** Environment variables for the workers, on top of the host's. */
   env?: Record<string, string>;
+  /** Process adapters: the children's working directory (default: the host's). */
   cwd?: string;
   /** Deno children: permission flags (default: read access to the task module). */
   permissions?: string[];
@@ -78,16 +95,21 @@ export interface SubmitOptions {
   wait?: boolean;
 }
 
+/** Options of `map()`. */
 export interface MapOptions {
   /** Yield in input order (default false: completion order). */
   ordered?: boolean;
+  /** Named export to call for every input (default: the default export). */
   name?: string;
+  /** Overrides the pool's `taskTimeout` for every task (ms). */
   timeout?: number;
+  /** Aborting it removes the queued tasks and aborts `ctx.signal` of running ones. */
   signal?: AbortSignal;
   /** Tasks in flight at once (default: enough to keep every worker busy). */
   window?: number;
 }
 
+/** Options of `close()`. */
 export interface CloseOptions {
   /**
    * After this many ms, close() gives up waiting and destroys (Infinity or left out: no limit).
