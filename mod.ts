@@ -33,8 +33,8 @@ export {
 } from "./src/errors.ts";
 export {
   type BackoffDetail,
+  type CallbackErrorDetail,
   type ChannelDetail,
-  type CollectorErrorDetail,
   type DrainDetail,
   type FailedDetail,
   PoolEvent,
@@ -42,6 +42,7 @@ export {
   type PoolEventListener,
   type PoolEventMap,
   type PoolEventType,
+  type ProgressDetail,
   type RetireReason,
   type WorkerExitDetail,
   type WorkerRetireDetail,

@@ -43,8 +43,8 @@ export {
 } from "./src/errors.ts";
 export {
   type BackoffDetail,
+  type CallbackErrorDetail,
   type ChannelDetail,
-  type CollectorErrorDetail,
   type DrainDetail,
   type FailedDetail,
   PoolEvent,

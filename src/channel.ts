@@ -68,6 +68,9 @@ function checkMessage(msg: unknown, holds: (id: number) => boolean): string | nu
     case "ok":
       if (!isId(m.id) || !("value" in m)) return bad();
       return holds(m.id) ? null : foreignId(m.id);
+    case "progress":
+      if (!isId(m.id) || !("value" in m)) return bad();
+      return holds(m.id) ? null : foreignId(m.id);
     case "err":
       if (!isId(m.id) || !isWireError(m.error) || (m.die !== undefined && typeof m.die !== "boolean")) return bad();
       return holds(m.id) ? null : foreignId(m.id);

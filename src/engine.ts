@@ -117,7 +117,9 @@ export class PoolEngine implements SupervisorHost {
   /** Make a task, or reject at once (closed, failed, already aborted). */
   createTask(
     input: unknown,
-    options: { signal?: AbortSignal; name?: string; timeout?: number } | undefined,
+    options:
+      | { signal?: AbortSignal; name?: string; timeout?: number; onProgress?: (value: unknown) => void }
+      | undefined,
     resolve: ((v: unknown) => void) | undefined,
     reject: ((e: unknown) => void) | undefined,
     rejectPut?: (e: unknown) => void,
@@ -137,7 +139,7 @@ export class PoolEngine implements SupervisorHost {
       return undefined;
     }
     if (this.state === "idle") this.start().catch(() => {});
-    return new Task(
+    const task = new Task(
       ++this.nextTaskId,
       options?.name ?? null,
       input,
@@ -147,6 +149,8 @@ export class PoolEngine implements SupervisorHost {
       reject,
       now(),
     );
+    if (options?.onProgress !== undefined) task.onProgress = options.onProgress;
+    return task;
   }
 
   enqueue(task: Task, wait: boolean, queued?: () => void, rejectPut?: (e: unknown) => void): void {
@@ -291,6 +295,18 @@ export class PoolEngine implements SupervisorHost {
       if (slot.clocked >= limit) break;
       if (task.clock === Clock.None) this.startClock(task, Clock.Inferred, t);
     }
+  }
+
+  /** A running task's progress: its own callback, then the pool's `progress` event. */
+  private progress(task: Task, slot: WorkerSlot, value: unknown): void {
+    if (task.onProgress !== undefined) {
+      try {
+        task.onProgress(value);
+      } catch (error) {
+        this.emit("error", { error, taskId: task.id }); // a callback's throw never reaches the pool
+      }
+    }
+    this.emit("progress", { taskId: task.id, workerId: slot.id, value });
   }
 
   send(slot: WorkerSlot, msg: ToWorker): void {
@@ -478,6 +494,11 @@ export class PoolEngine implements SupervisorHost {
             this.startClock(task, Clock.Exact, slot.lastSeen);
           }
           break;
+        case "progress": {
+          const task = slot.outstanding.get(msg.id);
+          if (task) this.progress(task, slot, msg.value); // else settled already: dropped
+          break;
+        }
         case "ok":
         case "err": {
           // A graceful die first: the worker starts nothing after it, so no task gets a clock.

@@ -89,6 +89,16 @@ export interface BackoffDetail {
   failures: number;
 }
 
+/** A running task's progress report (`progress` event): the `ctx.progress(value)` it sent. */
+export interface ProgressDetail {
+  /** The task that reported. */
+  taskId: number;
+  /** The pool's id of the worker running it. */
+  workerId: number;
+  /** What it passed to `ctx.progress()`. */
+  value: unknown;
+}
+
 /** A worker the runtime could not stop (a busy Deno thread) or whose exit never came after a kill. */
 export interface WorkerZombieDetail {
   /** The pool's id of the worker. */
@@ -109,11 +119,14 @@ export interface FailedDetail {
   error: PoolUnavailableError;
 }
 
-/** The `collector` option threw: the task's outcome still counts, the error is reported here. */
-export interface CollectorErrorDetail {
-  /** What the collector threw. */
+/**
+ * A callback given to the pool threw (the `collector`, or a task's `onProgress`): the task's
+ * outcome still counts, the error is reported here.
+ */
+export interface CallbackErrorDetail {
+  /** What the callback threw. */
   error: unknown;
-  /** The task whose outcome it was given. */
+  /** The task it was called for. */
   taskId: number;
 }
 
@@ -135,8 +148,10 @@ export interface PoolEventMap {
   drain: PoolEvent<DrainDetail>;
   /** The pool cannot run tasks any more. */
   failed: PoolEvent<FailedDetail>;
-  /** The `collector` threw. */
-  error: PoolEvent<CollectorErrorDetail>;
+  /** A running task reported progress (`ctx.progress(value)`). */
+  progress: PoolEvent<ProgressDetail>;
+  /** The `collector` or an `onProgress` callback threw. */
+  error: PoolEvent<CallbackErrorDetail>;
 }
 
 /** The type of an event a Pool dispatches. */

@@ -93,6 +93,12 @@ export interface SubmitOptions {
   timeout?: number;
   /** Wait for room when the queue is full (default true); false rejects with QueueFullError. */
   wait?: boolean;
+  /**
+   * Called with each `ctx.progress(value)` of the task while it runs (coalesced: the latest
+   * value per event-loop turn of the worker), never after the task settled. A throw from it
+   * is reported as the pool's `error` event.
+   */
+  onProgress?: (value: unknown) => void;
 }
 
 /** Options of `map()`. */
@@ -273,7 +279,7 @@ const KNOWN = keysOf<PoolOptions>({
   cwd: true,
   permissions: true,
 });
-const SUBMIT_KEYS = keysOf<SubmitOptions>({ signal: true, name: true, timeout: true, wait: true });
+const SUBMIT_KEYS = keysOf<SubmitOptions>({ signal: true, name: true, timeout: true, wait: true, onProgress: true });
 const MAP_KEYS = keysOf<MapOptions>({ ordered: true, name: true, timeout: true, signal: true, window: true });
 const CLOSE_KEYS = keysOf<CloseOptions>({ timeout: true });
 
@@ -298,7 +304,11 @@ function checkTaskOptions(o: Record<string, unknown>): void {
 
 /** Validate the options of `submit` or `put` (`scope` names which). */
 export function checkSubmitOptions(options: unknown, scope: "submit" | "put"): void {
-  checkTaskOptions(callOptions(scope, options, SUBMIT_KEYS));
+  const o = callOptions(scope, options, SUBMIT_KEYS);
+  checkTaskOptions(o);
+  if (o.onProgress !== undefined && typeof o.onProgress !== "function") {
+    throw typeError("onProgress", "a function", o.onProgress);
+  }
 }
 
 /** Validate the options of `map`; returns its window, or undefined for the default. */

@@ -8,7 +8,7 @@ import type { WireError } from "./wire_error.ts";
  * Bumped on every protocol change. A worker built from another version (a stale dist/ next to
  * the sources) refuses to start instead of misbehaving.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Settings a worker receives in its first message. */
 export interface WorkerConfig {
@@ -52,6 +52,11 @@ export type FromWorker =
   /** The module failed to load, or `init` threw. */
   | { t: "initError"; error: WireError }
   | { t: "ok"; id: number; value: unknown }
+  /**
+   * The latest `ctx.progress(value)` of a running task since the last batch (coalesced: one per
+   * task per batch). Never sent for a task whose result is already on its way.
+   */
+  | { t: "progress"; id: number; value: unknown }
   /**
    * These tasks started (the pool's only source of truth for starts). Left out for a task that
    * settled before the batch was sent: its `ok`/`err` says it started.

@@ -42,6 +42,8 @@ export class Task {
   /** Bumped whenever the task's deadlines change, so stale timer entries are ignored. */
   deadlineGen = 0;
   abortListener: (() => void) | undefined;
+  /** `onProgress` of its submit: called with each progress report while it runs. */
+  onProgress: ((value: unknown) => void) | undefined;
 
   constructor(
     readonly id: number,

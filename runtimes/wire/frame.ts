@@ -2,8 +2,8 @@
  * Frames of the JSON process channels. Every text mpms sends starts with {@link MARK} (which
  * names the wire format version), then either a protocol batch (a JSON array) or an adapter
  * notice (a JSON object). Anything else on a shared channel, such as a task's own
- * `process.send("ready")`, is foreign: reported, never decoded as ours. A task's input (`run`)
- * and result (`ok`) keep their type: a message whose value is not plain JSON carries it as a
+ * `process.send("ready")`, is foreign: reported, never decoded as ours. A task's input (`run`),
+ * result (`ok`) and progress values keep their type: a message whose value is not plain JSON carries it as a
  * tagged tree (see values.ts) and the flag `x: 1`; only such messages are revived.
  */
 import { describeReceived } from "../../src/channel.ts";
@@ -29,6 +29,7 @@ type Message = { t: string; input?: unknown; value?: unknown; x?: 1 };
 function userField(msg: Message): ["input" | "value", string] | null {
   if (msg.t === "run") return ["input", "input"];
   if (msg.t === "ok") return ["value", "result"];
+  if (msg.t === "progress") return ["value", "progress value"];
   return null;
 }
 

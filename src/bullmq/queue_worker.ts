@@ -11,6 +11,7 @@ import { Shutdown } from "../shutdown.ts";
 import { type JobFailure, QueueMetrics, type QueueWorkerStats } from "./metrics.ts";
 import { type QueueWorkerOptions, type ResolvedQueueWorkerOptions, resolveQueueWorkerOptions } from "./options.ts";
 import { asError, checkJobValue, JobCancelledError, unrecoverable } from "./outcome.ts";
+import { forwardProgress, type ProgressForwarder } from "./progress.ts";
 
 /** Options of {@link QueueWorker.close}. */
 export interface QueueWorkerCloseOptions {
@@ -33,6 +34,8 @@ interface ActiveJob {
 
 /** Longest wait for the processors to return after the hand-back, and for worker.close(). */
 const CLOSE_LIMIT = 5_000;
+/** Longest wait for a job's last progress update before its outcome is returned to BullMQ. */
+const PROGRESS_FLUSH_LIMIT = 2_000;
 
 function bounded<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -277,16 +280,19 @@ export class QueueWorker<In = unknown, Out = unknown> {
     else signal?.addEventListener("abort", onCancel, { once: true });
     type Settled = { ok: true; value: unknown } | { ok: false; error: unknown } | { cut: true };
     let settled: Settled;
+    let progress: ProgressForwarder | undefined;
     try {
       if (this.#stopping) {
         // fetched while the node stops (BullMQ may have been blocked on Redis): give it back
         await entry.handBack();
         settled = { cut: true };
       } else {
+        progress = forwardProgress(job, o.onError);
         const task = this.pool.submit(o.input(job), {
           signal: entry.controller.signal,
           name: o.exportFromJobName ? job.name : undefined,
           timeout: o.timeout(job),
+          onProgress: progress.report,
         });
         settled = await Promise.race<Settled>([
           task.then(
@@ -301,6 +307,8 @@ export class QueueWorker<In = unknown, Out = unknown> {
     } finally {
       signal?.removeEventListener("abort", onCancel);
     }
+    // the last progress reaches the job before its outcome does (a slow Redis does not hold it long)
+    if (progress !== undefined) await bounded(progress.finish(), PROGRESS_FLUSH_LIMIT);
     if ("ok" in settled && !settled.ok) {
       // a task the pool never ran to an outcome (pool closed or failed) is not the job's fault
       const error = settled.error;

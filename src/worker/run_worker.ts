@@ -34,6 +34,13 @@ export interface TaskContext {
   signal: AbortSignal;
   taskId: number;
   workerId: number;
+  /**
+   * Report progress to the host (`onProgress` of `submit`, the pool's `progress` event). Cheap
+   * to call often: only the latest value per task is sent, once per event-loop turn, and
+   * nothing is sent after the task settled. The value must be one the adapter's channel
+   * carries (as a result must); one that cannot be sent is dropped.
+   */
+  progress(value: unknown): void;
 }
 
 /** The context `init` and `finalize` receive. */
@@ -55,11 +62,19 @@ class RunningTask implements TaskContext {
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;
+  readonly #runner: WorkerRunner;
 
   constructor(
     readonly taskId: number,
     readonly workerId: number,
-  ) {}
+    runner: WorkerRunner,
+  ) {
+    this.#runner = runner;
+  }
+
+  progress(value: unknown): void {
+    this.#runner.progress(this.taskId, value);
+  }
 
   get signal(): AbortSignal {
     if (!this.#controller) {
@@ -185,7 +200,7 @@ class WorkerRunner {
 
   private start(task: Pending): void {
     const config = this.config as WorkerConfig;
-    const running = new RunningTask(task.id, config.workerId);
+    const running = new RunningTask(task.id, config.workerId, this);
     this.running.set(task.id, running);
     this.startedAt.set(task.id, performance.now());
     this.unacked.push(task.id);
@@ -325,6 +340,18 @@ class WorkerRunner {
     this.endpoint.exit(code);
   }
 
+  /** The latest progress of each running task since the last flush. */
+  private readonly progressOf = new Map<number, unknown>();
+
+  progress(id: number, value: unknown): void {
+    if (!this.running.has(id)) return; // settled: never after its result
+    this.progressOf.set(id, value);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
   private post(msg: FromWorker): void {
     this.outbox.push(msg);
     if (!this.flushQueued) {
@@ -341,6 +368,14 @@ class WorkerRunner {
       const ids = this.unacked.filter((id) => this.running.has(id));
       this.unacked = [];
       if (ids.length > 0) this.outbox.unshift({ t: "started", ids });
+    }
+    if (this.progressOf.size > 0) {
+      // before the results: a task's progress never arrives after its own result
+      const reports: FromWorker[] = [];
+      for (const [id, value] of this.progressOf) if (this.running.has(id)) reports.push({ t: "progress", id, value });
+      this.progressOf.clear();
+      const at = this.outbox.length > 0 && this.outbox[0]?.t === "started" ? 1 : 0;
+      this.outbox.splice(at, 0, ...reports);
     }
     if (this.outbox.length === 0) return;
     const batch = this.outbox;

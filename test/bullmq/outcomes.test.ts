@@ -58,6 +58,15 @@ describe.skipIf(!hasRedis)("createQueueWorker outcomes", () => {
     expect(node.stats()).toMatchObject({ completed: 1, failed: 0, active: 0 });
   });
 
+  test("progress: ctx.progress reaches job.updateProgress, coalesced, the last value before the outcome", async () => {
+    const { queue } = await setup();
+    await queue.add("j", { kind: "progress", id: "p", ms: 40 }, { jobId: "p" });
+    const job = await waitFinal(queue, "p");
+    expect(await job.getState()).toBe("completed");
+    expect(job.returnvalue).toEqual({ id: "p", steps: 40 });
+    expect(job.progress).toEqual({ step: 40, of: 40 });
+  });
+
   test("throw: a failed attempt with the task's error, retried per attempts", async () => {
     const { queue, node } = await setup();
     await queue.add("j", { kind: "throw", id: "t" }, { jobId: "t", attempts: 2 });

@@ -5,12 +5,13 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
   type BackoffDetail,
+  type CallbackErrorDetail,
   type ChannelDetail,
-  type CollectorErrorDetail,
   type DrainDetail,
   type FailedDetail,
   PoolEvent,
   type PoolEventMap,
+  type ProgressDetail,
   type WorkerExitDetail,
   type WorkerRetireDetail,
   type WorkerStartDetail,
@@ -38,7 +39,8 @@ describe("typed pool events", () => {
     pool.addEventListener("channel", (e) => expectTypeOf(e.detail).toEqualTypeOf<ChannelDetail>());
     pool.addEventListener("drain", (e) => expectTypeOf(e.detail).toEqualTypeOf<DrainDetail>());
     pool.addEventListener("failed", (e) => expectTypeOf(e.detail).toEqualTypeOf<FailedDetail>());
-    pool.addEventListener("error", (e) => expectTypeOf(e.detail).toEqualTypeOf<CollectorErrorDetail>());
+    pool.addEventListener("error", (e) => expectTypeOf(e.detail).toEqualTypeOf<CallbackErrorDetail>());
+    pool.addEventListener("progress", (e) => expectTypeOf(e.detail).toEqualTypeOf<ProgressDetail>());
     // An object listener and removal are typed the same way.
     const handler = { handleEvent: (e: PoolEventMap["drain"]) => expectTypeOf(e.detail.submitted).toBeNumber() };
     pool.addEventListener("drain", handler);
@@ -54,6 +56,7 @@ describe("typed pool events", () => {
       | "channel"
       | "drain"
       | "failed"
+      | "progress"
       | "error"
     >();
   });
