@@ -62,7 +62,7 @@ describe("typed pool events", () => {
   });
 
   it("dispatches PoolEvent instances carrying their detail", async () => {
-    const seen: { type: string; event: Event }[] = [];
+    const seen: { type: string; event: PoolEvent }[] = [];
     const pool = make<number, number>({
       module,
       workers: 1,
@@ -82,8 +82,7 @@ describe("typed pool events", () => {
     await pool.close();
 
     for (const { event } of seen) expect(event).toBeInstanceOf(PoolEvent);
-    const detail = (type: string): unknown[] =>
-      seen.filter((s) => s.type === type).map((s) => (s.event as PoolEvent).detail);
+    const detail = (type: string): unknown[] => seen.filter((s) => s.type === type).map((s) => s.event.detail);
     expect(detail("workerstart")[0]).toMatchObject({ workerId: first });
     expect(detail("error")).toEqual([{ error: expect.objectContaining({ message: "collector failed" }), taskId: 1 }]);
     expect(detail("drain")[0]).toEqual({ submitted: 1 });
