@@ -39,13 +39,23 @@ export {
   WorkerRetiredError,
   WorkerStartError,
 } from "./src/errors.ts";
-export type {
-  BackoffDetail,
-  ProgressDetail,
-  RetireReason,
-  WorkerExitDetail,
-  WorkerRetireDetail,
-  WorkerStartDetail,
+export {
+  type BackoffDetail,
+  type CallbackErrorDetail,
+  type ChannelDetail,
+  type DrainDetail,
+  type FailedDetail,
+  PoolEvent,
+  type PoolEventDetail,
+  type PoolEventListener,
+  type PoolEventMap,
+  type PoolEventType,
+  type ProgressDetail,
+  type RetireReason,
+  type WorkerExitDetail,
+  type WorkerRetireDetail,
+  type WorkerStartDetail,
+  type WorkerZombieDetail,
 } from "./src/events.ts";
 export type { HistogramSnapshot } from "./src/histogram.ts";
 export type { PoolOptions } from "./src/options.ts";

@@ -41,12 +41,22 @@ export {
   WorkerRetiredError,
   WorkerStartError,
 } from "./src/errors.ts";
-export type {
-  BackoffDetail,
-  RetireReason,
-  WorkerExitDetail,
-  WorkerRetireDetail,
-  WorkerStartDetail,
+export {
+  type BackoffDetail,
+  type CallbackErrorDetail,
+  type ChannelDetail,
+  type DrainDetail,
+  type FailedDetail,
+  PoolEvent,
+  type PoolEventDetail,
+  type PoolEventListener,
+  type PoolEventMap,
+  type PoolEventType,
+  type RetireReason,
+  type WorkerExitDetail,
+  type WorkerRetireDetail,
+  type WorkerStartDetail,
+  type WorkerZombieDetail,
 } from "./src/events.ts";
 export type { HistogramSnapshot } from "./src/histogram.ts";
 export type { PoolOptions } from "./src/options.ts";

@@ -16,7 +16,7 @@ const pool = new Pool<number, unknown>({
 });
 const retired: Record<string, number> = {};
 pool.addEventListener("workerexit", (event) => {
-  const { reason } = (event as Event & { detail: { reason: string } }).detail;
+  const { reason } = event.detail;
   retired[reason] = (retired[reason] ?? 0) + 1;
 });
 await pool.start();
@@ -27,7 +27,7 @@ console.log("timeout:", slow instanceof TaskTimeoutError); // true, and the work
 const die = (await pool.submit(0, { name: "tired" }).catch((e) => e)) as Error;
 console.log("graceful die:", die.name); // WorkerGracefulDie: the worker retires after this task
 const crash = (await pool.submit(0, { name: "crash" }).catch((e) => e)) as WorkerCrashedError;
-console.log("crash:", crash instanceof WorkerCrashedError, crash.code); // true 3
+console.log("crash:", crash instanceof WorkerCrashedError, crash.exitCode); // true 3
 
 await pool.close();
 console.log("retirements:", JSON.stringify(pool.stats().retirements));

@@ -7,6 +7,7 @@
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { MAX_MS } from "../src/limits.ts";
 import { Shutdown } from "../src/shutdown.ts";
 import { InFlight, trackResponse } from "../src/shutdown_http.ts";
 import { currentRuntime, type RuntimeName } from "./detect.ts";
@@ -127,8 +128,8 @@ function checkCloseOptions(options: ServerCloseOptions): number {
   if (typeof timeout !== "number" || Number.isNaN(timeout)) {
     throw new TypeError(`mpms: option "timeout" must be a number, got ${String(timeout)}`);
   }
-  if (!(timeout >= 0) || timeout > 2 ** 31 - 1) {
-    throw new RangeError(`mpms: option "timeout" must be >= 0 and <= ${2 ** 31 - 1}, got ${timeout}`);
+  if (!(timeout >= 0) || timeout > MAX_MS) {
+    throw new RangeError(`mpms: option "timeout" must be >= 0 and <= ${MAX_MS}, got ${timeout}`);
   }
   return timeout;
 }

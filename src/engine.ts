@@ -40,7 +40,7 @@ const STEAL_AFTER_MIN_MS = 200;
 /** …and this many average run times. */
 const STEAL_AFTER_RUNS = 4;
 
-type Emit = (type: string, detail: unknown) => void;
+type Emit = import("./events.ts").PoolEmit;
 
 /** The message of the abort reason a task's soft timeout sends to its worker. */
 function timeoutAbortMessage(task: Task): string {

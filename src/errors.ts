@@ -1,14 +1,11 @@
-/**
- * Every error mpms produces. Each class has a stable `code` string, except
- * {@link WorkerCrashedError}, whose `code` is the worker's exit code (as in
- * Node's `child.on("exit", (code, signal))`); its stable identifier is its name.
- */
+/** Every error mpms produces. Each class has a stable `code` string, `ERR_MPMS_*`. */
 
 /** Base class of all mpms errors. */
 export class MpmsError extends Error {
-  /** Stable machine-readable code (an exit code for {@link WorkerCrashedError}). */
-  readonly code: string | number | null;
-  constructor(message: string, code: string | number | null, options?: { cause?: unknown }) {
+  /** Stable machine-readable code, `ERR_MPMS_*`. */
+  readonly code: string;
+  /** An error with `message`, `code` and an optional `cause`; its name is its class's. */
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -39,23 +36,37 @@ export class PoolUnavailableError extends MpmsError {
 /** Why a worker stopped without being asked to. */
 export type CrashReason = "exit" | "error" | "oom" | "unresponsive" | "start" | "channel" | "killed";
 
-/** The worker running the task died. `code` and `signal` are those of the exit, when known. */
+/**
+ * The worker running the task died: `code` is "ERR_MPMS_WORKER_CRASHED"; `exitCode` and `signal`
+ * are those of the exit, when known.
+ */
 export class WorkerCrashedError extends MpmsError {
+  /** The worker's exit code (as in Node's `child.on("exit", (code, signal))`); null when killed by a signal, or unknown. */
+  readonly exitCode: number | null;
+  /** The signal that ended the worker, if any. */
   readonly signal: string | null;
+  /** How it died: "exit", "error" (uncaught), "unresponsive" (heartbeat), "channel", … */
   readonly reason: CrashReason;
+  /** The pool's id of the worker. */
   readonly workerId: number;
+  /** The message, when left out, says which worker crashed and how. */
   constructor(init: {
     workerId: number;
-    code: number | null;
+    exitCode: number | null;
     signal: string | null;
     reason: CrashReason;
     message?: string;
     cause?: unknown;
   }) {
-    const how = init.signal ? `signal ${init.signal}` : init.code !== null ? `exit code ${init.code}` : init.reason;
-    super(init.message ?? `worker ${init.workerId} crashed (${how})`, init.code, {
+    const how = init.signal
+      ? `signal ${init.signal}`
+      : init.exitCode !== null
+        ? `exit code ${init.exitCode}`
+        : init.reason;
+    super(init.message ?? `worker ${init.workerId} crashed (${how})`, "ERR_MPMS_WORKER_CRASHED", {
       cause: init.cause,
     });
+    this.exitCode = init.exitCode;
     this.signal = init.signal;
     this.reason = init.reason;
     this.workerId = init.workerId;

@@ -33,7 +33,7 @@ export function runningTaskOutcome(slot: WorkerSlot, exit: WorkerExit): { error:
   if (reason !== null && RETIRING_KILLS.has(reason)) return { error: new WorkerRetiredError(reason), kind: "failed" };
   const error = new WorkerCrashedError({
     workerId: slot.id,
-    code: exit.code,
+    exitCode: exit.code,
     signal: exit.signal,
     reason:
       reason === "heartbeat"

@@ -1,13 +1,17 @@
 /**
- * Pool options: the public shape, defaults, and validation in one place. A wrong type throws
- * TypeError and a wrong range RangeError, both naming the option and the value.
+ * Pool options and the options of submit/put/map/close: the public shapes, defaults, and
+ * validation in one place. A wrong type throws TypeError and a wrong range RangeError, both naming
+ * the option and the value; an unknown key throws TypeError naming it.
  */
 import type { Adapter, ResourceLimits } from "./adapter.ts";
+import { MAX_CONCURRENCY, MAX_MS, MAX_PREFETCH, MAX_WORKERS } from "./limits.ts";
 import type { Outcome } from "./outcome.ts";
-import { MAX_MS, rangeError, typeError } from "./validate.ts";
+import { PRIORITY_MAX, PRIORITY_MIN } from "./task_queue.ts";
+import { keysOf, rangeError, rejectUnknownKeys, show, typeError } from "./validate.ts";
 
 type ErrorMatcher = string | (new (...args: never[]) => Error);
 
+/** Options of `new Pool()`. Only `module` is required. */
 export interface PoolOptions<In = unknown, Out = unknown> {
   /** The task module: a URL or an absolute path. */
   module: URL | string;
@@ -26,6 +30,7 @@ export interface PoolOptions<In = unknown, Out = unknown> {
 
   /** Retire a worker after this many tasks (plus up to `maxTasksJitter`); failed tasks count. */
   maxTasks?: number;
+  /** Up to this many more tasks, picked per worker, so workers do not all retire at once (default 0). */
   maxTasksJitter?: number;
   /** Soft age (ms): take no new tasks, finish running ones, retire. */
   maxAge?: number;
@@ -37,7 +42,12 @@ export interface PoolOptions<In = unknown, Out = unknown> {
   minAge?: number;
   /** Soft task timeout (ms): aborts `ctx.signal`; after `killGrace` more the worker is killed. */
   taskTimeout?: number;
+  /** After a task's timeout or abort, how long (ms) it may still take before its worker is killed (default 2000). */
   killGrace?: number;
+  /**
+   * A task that throws WorkerGracefulDie (or an error named in `errors`) retires its worker; its
+   * other running tasks get `timeout` ms (default 5000) before the worker is killed.
+   */
   gracefulDie?: { timeout?: number; errors?: ErrorMatcher[] };
   /**
    * Liveness beats. `timeout`: an idle worker silent this long is killed (a busy one only if its
@@ -45,8 +55,15 @@ export interface PoolOptions<In = unknown, Out = unknown> {
    * long (off by default: long synchronous tasks are what workers are for).
    */
   heartbeat?: { interval?: number; timeout?: number; maxBlocked?: number } | false;
+  /** How long (ms) a worker may take to load and run `init` (default 10000). */
   startTimeout?: number;
+  /** How long (ms) a stopping worker may take to finish and exit before it is killed (default 5000). */
   stopTimeout?: number;
+  /**
+   * Crash-loop limits: more than `intensity` failures (default 10) within `period` ms (default
+   * 60000) fail the pool; from the second failure in a row, worker starts back off from `initial`
+   * ms (default 100) by `factor` (default 2) up to `max` ms (default 30000).
+   */
   restart?: {
     intensity?: number;
     period?: number;
@@ -57,8 +74,11 @@ export interface PoolOptions<In = unknown, Out = unknown> {
 
   /** Process adapters: the runtime binary for children (default: the host's). */
   execPath?: string;
+  /** Runtime flags the workers start with (default: none). */
   execArgv?: string[];
+  /** Environment variables for the workers, on top of the host's. */
   env?: Record<string, string>;
+  /** Process adapters: the children's working directory (default: the host's). */
   cwd?: string;
   /** Deno children: permission flags (default: read access to the task module). */
   permissions?: string[];
@@ -72,6 +92,55 @@ export interface PoolOptions<In = unknown, Out = unknown> {
 }
 
 const RESOURCE_LIMIT_KEYS = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "codeRangeSizeMb", "stackSizeMb"];
+
+/** Options of one submit/put. */
+export interface SubmitOptions {
+  /** Abort before dispatch removes the task; while running, `ctx.signal` fires. */
+  signal?: AbortSignal;
+  /** Named export to call (default: the default export). */
+  name?: string;
+  /** Overrides the pool's `taskTimeout` for this task (ms). */
+  timeout?: number;
+  /** Wait for room when the queue is full (default true); false rejects with QueueFullError. */
+  wait?: boolean;
+  /**
+   * Queue order: an integer from -20 (runs first) to 19 (runs last), FIFO within a priority;
+   * default 0. It orders the queue only: tasks already sent to a worker (running, or prefetched
+   * there) are not overtaken, see "Priorities" in the README.
+   */
+  priority?: number;
+  /**
+   * Called with each `ctx.progress(value)` of the task while it runs (coalesced: the latest
+   * value per event-loop turn of the worker), never after the task settled. A throw from it
+   * is reported as the pool's `error` event.
+   */
+  onProgress?: (value: unknown) => void;
+}
+
+/** Options of `map()`. */
+export interface MapOptions {
+  /** Yield in input order (default false: completion order). */
+  ordered?: boolean;
+  /** Named export to call for every input (default: the default export). */
+  name?: string;
+  /** Overrides the pool's `taskTimeout` for every task (ms). */
+  timeout?: number;
+  /** Aborting it removes the queued tasks and aborts `ctx.signal` of running ones. */
+  signal?: AbortSignal;
+  /** Tasks in flight at once (default: enough to keep every worker busy). */
+  window?: number;
+  /** Queue order of every task of this map, as `submit`'s `priority`. */
+  priority?: number;
+}
+
+/** Options of `close()`. */
+export interface CloseOptions {
+  /**
+   * After this many ms, close() gives up waiting and destroys (Infinity or left out: no limit).
+   * Given to a close() that is already pending, it tightens that one's deadline.
+   */
+  timeout?: number;
+}
 
 /** Options after defaults and validation. Durations are ms; Infinity means "never". */
 export interface ResolvedOptions {
@@ -220,35 +289,109 @@ function ensureBelow(soft: string, softValue: number, hard: string, hardValue: n
   }
 }
 
-const KNOWN = new Set([
-  "module",
-  "adapter",
-  "workers",
-  "concurrency",
-  "prefetch",
-  "queueSize",
-  "collector",
-  "maxTasks",
-  "maxTasksJitter",
-  "maxAge",
-  "maxAgeHard",
-  "maxMemoryMb",
-  "minAge",
-  "taskTimeout",
-  "killGrace",
-  "gracefulDie",
-  "heartbeat",
-  "startTimeout",
-  "stopTimeout",
-  "restart",
-  "maxRecycling",
-  "execPath",
-  "execArgv",
-  "env",
-  "cwd",
-  "permissions",
-  "resourceLimits",
-]);
+const KNOWN = keysOf<PoolOptions>({
+  module: true,
+  adapter: true,
+  workers: true,
+  concurrency: true,
+  prefetch: true,
+  queueSize: true,
+  collector: true,
+  maxTasks: true,
+  maxTasksJitter: true,
+  maxAge: true,
+  maxAgeHard: true,
+  maxMemoryMb: true,
+  minAge: true,
+  taskTimeout: true,
+  killGrace: true,
+  gracefulDie: true,
+  heartbeat: true,
+  startTimeout: true,
+  stopTimeout: true,
+  restart: true,
+  maxRecycling: true,
+  execPath: true,
+  execArgv: true,
+  env: true,
+  cwd: true,
+  permissions: true,
+  resourceLimits: true,
+});
+const SUBMIT_KEYS = keysOf<SubmitOptions>({
+  signal: true,
+  name: true,
+  timeout: true,
+  wait: true,
+  priority: true,
+  onProgress: true,
+});
+const MAP_KEYS = keysOf<MapOptions>({
+  ordered: true,
+  name: true,
+  timeout: true,
+  signal: true,
+  window: true,
+  priority: true,
+});
+const CLOSE_KEYS = keysOf<CloseOptions>({ timeout: true });
+
+/** The options of one call (`submit`, `put`, `map`, `close`): an object, or left out. */
+function callOptions(scope: string, options: unknown, known: ReadonlySet<string>): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`mpms: ${scope} options must be an object, got ${show(options)}`);
+  }
+  rejectUnknownKeys(options, known, scope);
+  return options as Record<string, unknown>;
+}
+
+/** The task options `submit`, `put` and `map` share. */
+function checkTaskOptions(o: Record<string, unknown>): void {
+  optionalString("name", o.name);
+  ms("timeout", o.timeout, 0, { min: 0, exclusiveMin: true, infinite: true });
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    throw typeError("signal", "an AbortSignal", o.signal);
+  }
+  if (o.priority !== undefined) {
+    num("priority", o.priority, 0, { min: PRIORITY_MIN, max: PRIORITY_MAX, integer: true });
+  }
+}
+
+/** Validate the options of `submit` or `put` (`scope` names which). */
+export function checkSubmitOptions(options: unknown, scope: "submit" | "put"): void {
+  const o = callOptions(scope, options, SUBMIT_KEYS);
+  checkTaskOptions(o);
+  if (o.onProgress !== undefined && typeof o.onProgress !== "function") {
+    throw typeError("onProgress", "a function", o.onProgress);
+  }
+}
+
+/** Validate the options of `map`; returns its window, or undefined for the default. */
+export function checkMapOptions(options: unknown): number | undefined {
+  const o = callOptions("map", options, MAP_KEYS);
+  checkTaskOptions(o);
+  return o.window === undefined ? undefined : num("window", o.window, 1, { min: 1, integer: true });
+}
+
+/** Validate the options of `close`; returns its timeout (undefined: none). */
+export function checkCloseOptions(options: unknown): number | undefined {
+  const o = callOptions("close", options, CLOSE_KEYS);
+  return o.timeout === undefined ? undefined : ms("timeout", o.timeout, 0, { infinite: true });
+}
+
+/** Clamp a count of workers from the environment (available parallelism) to the limit. */
+export function workersFor(parallelism: number | undefined): number {
+  return typeof parallelism === "number" && parallelism > 0 ? Math.min(parallelism, MAX_WORKERS) : 4;
+}
+
+/** Validate a new pool size (`resize()`). */
+export function checkWorkers(workers: unknown): number {
+  if (typeof workers !== "number" || !Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw new RangeError(`mpms: option "workers" must be an integer >= 1 and <= ${MAX_WORKERS}, got ${show(workers)}`);
+  }
+  return workers;
+}
 
 /** Validate `options` and fill in defaults. */
 export function resolveOptions(
@@ -257,9 +400,7 @@ export function resolveOptions(
 ): ResolvedOptions {
   if (options === null || typeof options !== "object") throw typeError("options", "an object", options);
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key)) throw new TypeError(`mpms: unknown option "${key}"`);
-  }
+  rejectUnknownKeys(o, KNOWN);
   const adapter = o.adapter ?? "thread";
   if (typeof adapter === "string") {
     if (!defaults.adapterNames.includes(adapter)) {
@@ -271,7 +412,8 @@ export function resolveOptions(
   if (o.collector !== undefined && typeof o.collector !== "function") {
     throw typeError("collector", "a function", o.collector);
   }
-  const prefetch = o.prefetch === undefined ? "auto" : num("prefetch", o.prefetch, 0, { integer: true, max: 1024 });
+  const prefetch =
+    o.prefetch === undefined ? "auto" : num("prefetch", o.prefetch, 0, { integer: true, max: MAX_PREFETCH });
 
   const gracefulDie = obj("gracefulDie", o.gracefulDie);
   const heartbeat = o.heartbeat === false ? false : obj("heartbeat", o.heartbeat);
@@ -285,8 +427,8 @@ export function resolveOptions(
   const resolved: ResolvedOptions = {
     module: moduleUrl(o.module),
     adapter: adapter as string | Adapter,
-    workers: num("workers", o.workers, defaults.workers, { min: 1, max: 1024, integer: true }),
-    concurrency: num("concurrency", o.concurrency, 1, { min: 1, max: 10_000, integer: true }),
+    workers: num("workers", o.workers, defaults.workers, { min: 1, max: MAX_WORKERS, integer: true }),
+    concurrency: num("concurrency", o.concurrency, 1, { min: 1, max: MAX_CONCURRENCY, integer: true }),
     prefetch,
     queueSize: num("queueSize", o.queueSize, 1024, { min: 1, integer: true, infinite: true }),
     collector: o.collector as ResolvedOptions["collector"],

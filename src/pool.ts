@@ -4,91 +4,26 @@
  */
 import { adapterNames } from "./adapter.ts";
 import { PoolEngine } from "./engine.ts";
-import { type PoolOptions, resolveOptions } from "./options.ts";
+import { PoolEvent, type PoolEventDetail, type PoolEventListener, type PoolEventType } from "./events.ts";
+import {
+  type CloseOptions,
+  checkCloseOptions,
+  checkMapOptions,
+  checkSubmitOptions,
+  checkWorkers,
+  type MapOptions,
+  type PoolOptions,
+  resolveOptions,
+  type SubmitOptions,
+  workersFor,
+} from "./options.ts";
 import type { Outcome } from "./outcome.ts";
 import type { PoolStats } from "./stats.ts";
-import { PRIORITY_MAX, PRIORITY_MIN } from "./task_queue.ts";
-import { MAX_MS } from "./validate.ts";
 
-/** Options of one submit/put. */
-export interface SubmitOptions {
-  /** Abort before dispatch removes the task; while running, `ctx.signal` fires. */
-  signal?: AbortSignal;
-  /** Named export to call (default: the default export). */
-  name?: string;
-  /** Overrides the pool's `taskTimeout` for this task (ms). */
-  timeout?: number;
-  /** Wait for room when the queue is full (default true); false rejects with QueueFullError. */
-  wait?: boolean;
-  /**
-   * Queue order: an integer from -20 (runs first) to 19 (runs last), FIFO within a priority;
-   * default 0. It orders the queue only: tasks already sent to a worker (running, or prefetched
-   * there) are not overtaken, see "Priorities" in the README.
-   */
-  priority?: number;
-  /**
-   * Called with each `ctx.progress(value)` of the task while it runs (coalesced: the latest
-   * value per event-loop turn of the worker), never after the task settled. A throw from it
-   * is reported as the pool's `error` event.
-   */
-  onProgress?: (value: unknown) => void;
-}
-
-export interface MapOptions {
-  /** Yield in input order (default false: completion order). */
-  ordered?: boolean;
-  name?: string;
-  timeout?: number;
-  signal?: AbortSignal;
-  /** Tasks in flight at once (default: enough to keep every worker busy). */
-  window?: number;
-  /** Queue order of every task of this map, as `submit`'s `priority`. */
-  priority?: number;
-}
-
-export interface CloseOptions {
-  /**
-   * After this many ms, close() gives up waiting and destroys (Infinity or left out: no limit).
-   * Given to a close() that is already pending, it tightens that one's deadline.
-   */
-  timeout?: number;
-}
+export type { CloseOptions, MapOptions, SubmitOptions } from "./options.ts";
 
 function defaultWorkers(): number {
-  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return typeof n === "number" && n > 0 ? Math.min(n, 1024) : 4;
-}
-
-function checkSubmitOptions(opts: SubmitOptions | undefined): void {
-  if (opts === undefined) return;
-  if (opts === null || typeof opts !== "object") {
-    throw new TypeError(`mpms: submit options must be an object, got ${String(opts)}`);
-  }
-  if (opts.name !== undefined && (typeof opts.name !== "string" || opts.name === "")) {
-    throw new TypeError(`mpms: option "name" must be a non-empty string, got ${JSON.stringify(opts.name)}`);
-  }
-  if (opts.timeout !== undefined) {
-    if (typeof opts.timeout !== "number" || Number.isNaN(opts.timeout)) {
-      throw new TypeError(`mpms: option "timeout" must be a number, got ${String(opts.timeout)}`);
-    }
-    if (!(opts.timeout > 0) || (opts.timeout > MAX_MS && opts.timeout !== Number.POSITIVE_INFINITY)) {
-      throw new RangeError(`mpms: option "timeout" must be > 0 and <= ${MAX_MS} (or Infinity), got ${opts.timeout}`);
-    }
-  }
-  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
-    throw new TypeError(`mpms: option "signal" must be an AbortSignal`);
-  }
-  if (
-    opts.priority !== undefined &&
-    !(Number.isInteger(opts.priority) && opts.priority >= PRIORITY_MIN && opts.priority <= PRIORITY_MAX)
-  ) {
-    const got = typeof opts.priority === "number" ? String(opts.priority) : typeof opts.priority;
-    const Err = typeof opts.priority === "number" ? RangeError : TypeError;
-    throw new Err(`mpms: option "priority" must be an integer from ${PRIORITY_MIN} to ${PRIORITY_MAX}, got ${got}`);
-  }
-  if (opts.onProgress !== undefined && typeof opts.onProgress !== "function") {
-    throw new TypeError(`mpms: option "onProgress" must be a function, got ${typeof opts.onProgress}`);
-  }
+  return workersFor((globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency);
 }
 
 /** A supervised pool of workers running one task module. */
@@ -106,6 +41,17 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
   /** Event types that ever had a listener: the others are not built (a "drain" per task otherwise). */
   readonly #heard = new Set<string>();
 
+  /** Listen to one of the events of `PoolEventMap`; the listener gets its typed `PoolEvent`. */
+  override addEventListener<K extends PoolEventType>(
+    type: K,
+    listener: PoolEventListener<K> | null,
+    options?: AddEventListenerOptions | boolean,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: AddEventListenerOptions | boolean,
+  ): void;
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -115,11 +61,28 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     super.addEventListener(type, listener, options);
   }
 
-  #emit(type: string, detail: unknown): void {
+  /** Stop listening (the same type, listener and `capture` as given to addEventListener). */
+  override removeEventListener<K extends PoolEventType>(
+    type: K,
+    listener: PoolEventListener<K> | null,
+    options?: EventListenerOptions | boolean,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: EventListenerOptions | boolean,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: EventListenerOptions | boolean,
+  ): void {
+    super.removeEventListener(type, listener, options);
+  }
+
+  #emit<K extends PoolEventType>(type: K, detail: PoolEventDetail<K>): void {
     if (!this.#heard.has(type)) return;
-    const event = new Event(type) as Event & { detail: unknown };
-    Object.defineProperty(event, "detail", { value: detail, enumerable: true });
-    this.dispatchEvent(event);
+    this.dispatchEvent(new PoolEvent(type, detail));
   }
 
   /** Start every worker; resolves when all ran `init`. Idempotent. Submitting also starts the pool. */
@@ -130,7 +93,7 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
   /** Run one task; resolves with its value or rejects with a typed error. */
   submit(input: In, options?: SubmitOptions): Promise<Out> {
     try {
-      checkSubmitOptions(options);
+      checkSubmitOptions(options, "submit");
     } catch (err) {
       return Promise.reject(err);
     }
@@ -146,7 +109,7 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
    */
   put(input: In, options?: SubmitOptions): Promise<void> {
     try {
-      checkSubmitOptions(options);
+      checkSubmitOptions(options, "put");
     } catch (err) {
       return Promise.reject(err);
     }
@@ -169,10 +132,7 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
    * The first task error is thrown; tasks still in flight then settle unobserved.
    */
   async *map(inputs: Iterable<In> | AsyncIterable<In>, options: MapOptions = {}): AsyncGenerator<Out> {
-    const window = options.window ?? this.#engine.defaultWindow();
-    if (!Number.isInteger(window) || window < 1) {
-      throw new RangeError(`mpms: option "window" must be an integer >= 1, got ${String(window)}`);
-    }
+    const window = checkMapOptions(options) ?? this.#engine.defaultWindow();
     type Settled = { ok: true; value: Out } | { ok: false; error: unknown };
     const ordered = options.ordered === true;
     const inFlight: Promise<Settled>[] = []; // ordered mode: in input order
@@ -225,16 +185,11 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
 
   /** Stop accepting, run everything queued and running, stop the workers. Idempotent. */
   close(options?: CloseOptions): Promise<void> {
-    const timeout = options?.timeout;
-    if (
-      timeout !== undefined &&
-      (typeof timeout !== "number" || !(timeout >= 0) || (timeout > MAX_MS && timeout !== Number.POSITIVE_INFINITY))
-    ) {
-      return Promise.reject(
-        new RangeError(
-          `mpms: option "timeout" must be a number >= 0 and <= ${MAX_MS} (or Infinity), got ${String(timeout)}`,
-        ),
-      );
+    let timeout: number | undefined;
+    try {
+      timeout = checkCloseOptions(options);
+    } catch (err) {
+      return Promise.reject(err);
     }
     if (this.#closePromise) {
       // A later close({timeout}) tightens a pending close(): the sooner deadline applies.
@@ -253,10 +208,7 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
 
   /** Grow at once, or shrink by planned retirement. */
   resize(workers: number): void {
-    if (typeof workers !== "number" || !Number.isInteger(workers) || workers < 1 || workers > 1024) {
-      throw new RangeError(`mpms: option "workers" must be an integer >= 1 and <= 1024, got ${String(workers)}`);
-    }
-    this.#engine.resize(workers);
+    this.#engine.resize(checkWorkers(workers));
   }
 
   /** Planned retirement of one worker (it is replaced first). Returns false if no such worker. */

@@ -3,8 +3,10 @@
  * (MPMS_SHUTDOWN_TIMEOUT, MPMS_SHUTDOWN_DELAY, MPMS_SHUTDOWN_<PHASE>_TIMEOUT). A wrong type
  * throws TypeError and a wrong range RangeError, both naming the option (or variable) and value.
  */
+
+import { MAX_MS } from "./limits.ts";
 import type { ShutdownReport } from "./shutdown_report.ts";
-import { MAX_MS, rangeError, typeError } from "./validate.ts";
+import { rangeError, rejectUnknownKeys, typeError } from "./validate.ts";
 
 /** The phases every coordinator has, in order. Users may add their own between them. */
 export const DEFAULT_PHASES: readonly string[] = ["drain", "workers", "clients", "storage", "final"];
@@ -208,9 +210,7 @@ export function resolveShutdownOptions(
 ): ResolvedShutdownOptions {
   if (options === null || typeof options !== "object") throw typeError("options", "an object", options);
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key)) throw new TypeError(`mpms: unknown shutdown option "${key}"`);
-  }
+  rejectUnknownKeys(o, KNOWN, "shutdown");
   const readEnv = bool("env", o.env, true) ? env : () => undefined;
   const resolved: ResolvedShutdownOptions = {
     timeout: duration("timeout", o.timeout, 30_000, { positive: true }),

@@ -29,7 +29,7 @@ const FAILURES = new Set<RetireReason>(["crash", "start", "heartbeat", "channel"
 export interface SupervisorHost {
   readonly state: PoolState;
   readonly queuedCount: number;
-  emit(type: string, detail: unknown): void;
+  emit: import("./events.ts").PoolEmit;
   send(slot: WorkerSlot, msg: ToWorker): void;
   onMessages(slot: WorkerSlot, batch: unknown): void;
   /** The worker's channel carried something that is not a protocol batch. */

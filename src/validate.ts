@@ -1,8 +1,7 @@
 /** Shared pieces of option validation: every message names the option and shows the bad value. */
+import { MAX_MS } from "./limits.ts";
 
-/** Longest delay setTimeout honours; a larger one fires at once. */
-export const MAX_MS = 2 ** 31 - 1;
-/** The same bound, named for timers: every computed delay is clamped to it (Infinity: no timer). */
+/** {@link MAX_MS}, named for timers: every computed delay is clamped to it (Infinity: no timer). */
 export const MAX_TIMER_MS = MAX_MS;
 
 /** `ms` clamped to what setTimeout honours (for delays computed from several options). */
@@ -34,4 +33,22 @@ export function typeError(name: string, expected: string, value: unknown): TypeE
 
 export function rangeError(name: string, expected: string, value: unknown): RangeError {
   return new RangeError(`mpms: option "${name}" must be ${expected}, got ${show(value)}`);
+}
+
+/**
+ * Throws a TypeError naming the first key of `options` that is not in `known`: a misspelt option
+ * (`{ transfr: … }`) is an error, not a silent no-op. `scope` names whose options they are
+ * ("submit", "shutdown"; "" for the pool's own).
+ */
+export function rejectUnknownKeys(options: object, known: ReadonlySet<string>, scope = ""): void {
+  for (const key in options) {
+    if (Object.hasOwn(options, key) && !known.has(key)) {
+      throw new TypeError(`mpms: unknown ${scope === "" ? "" : `${scope} `}option "${key}"`);
+    }
+  }
+}
+
+/** The keys of an options interface, as a set; listing each key is checked by the compiler. */
+export function keysOf<T>(keys: { [K in keyof Required<T>]: true }): ReadonlySet<string> {
+  return new Set(Object.keys(keys));
 }

@@ -23,10 +23,7 @@ const module = new URL("./long_task_module.ts", import.meta.url);
 for (const adapter of wanted) {
   const pool = new Pool<number, number>({ module, workers: 1, adapter: adapter as "thread" });
   const exits: string[] = [];
-  pool.addEventListener("workerexit", (e) => {
-    const detail = (e as unknown as { detail: { reason: string } }).detail;
-    exits.push(detail.reason);
-  });
+  pool.addEventListener("workerexit", (e) => exits.push(e.detail.reason));
   await pool.start();
   const t0 = performance.now();
   let outcome: string;

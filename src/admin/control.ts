@@ -6,6 +6,7 @@
  * (a body past 1 KiB, refused while it streams in).
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
+import { MAX_WORKERS } from "../limits.ts";
 import { TokenCheck } from "./auth.ts";
 import { hasBody, readBodyText } from "./body.ts";
 import type { AdminPool } from "./options.ts";
@@ -14,7 +15,6 @@ import type { AdminState } from "./state.ts";
 const CHALLENGE = 'Bearer realm="mpms admin"';
 /** Longest body accepted by the control routes (bytes). */
 export const MAX_BODY = 1024;
-const MAX_WORKERS = 1024;
 
 type FailStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413;
 

@@ -1,5 +1,5 @@
 /** The last worker exits of a pool (its `workerexit` events), for /stats and the dashboard. */
-import type { RetireReason, WorkerExitDetail } from "../events.ts";
+import type { PoolEventMap, RetireReason } from "../events.ts";
 import { Ring } from "./ring.ts";
 
 export interface RecentExit {
@@ -25,7 +25,8 @@ export class ExitLog {
   readonly #ring: Ring<RecentExit>;
   readonly #target: EventTarget;
   readonly #listener = (event: Event): void => {
-    const detail = (event as Event & { detail?: WorkerExitDetail }).detail;
+    // Any EventTarget can be an AdminPool: its events may be plain ones, with no detail.
+    const { detail } = event as Partial<PoolEventMap["workerexit"]>;
     if (!detail) return;
     this.#ring.push({
       time: Date.now(),

@@ -5,6 +5,7 @@
  * loopback name in `Host` can never be such a page, so those pass by default; any other name must
  * be the served address or be listed in `allowedHosts`.
  */
+import { show } from "../validate.ts";
 
 /** One `allowedHosts` entry, parsed. */
 export interface AllowedHost {
@@ -62,14 +63,6 @@ export function isLoopbackName(name: string): boolean {
 /** True for an IPv4 or IPv6 literal (as normalized by {@link parseAuthority}). */
 export function isIpLiteral(name: string): boolean {
   return name.startsWith("[") || IPV4.test(name);
-}
-
-function show(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }
 
 /**

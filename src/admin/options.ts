@@ -1,6 +1,7 @@
 /** Options of createAdmin(), and their validation (TypeError/RangeError naming the option and value). */
 import { Shutdown } from "../shutdown.ts";
 import type { PoolState, PoolStats } from "../stats.ts";
+import { show } from "../validate.ts";
 import { MIN_TOKEN_LENGTH, TOKEN_PATTERN } from "./auth.ts";
 import { type AllowedHost, parseAllowedHosts } from "./hosts.ts";
 import type { Family } from "./prometheus.ts";
@@ -56,16 +57,6 @@ export interface ResolvedAdminOptions {
 
 /** Pool names go into URLs and label values: keep them plain. */
 const POOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return "a function";
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
 function isPoolLike(value: unknown): value is AdminPool {
   if (value === null || typeof value !== "object") return false;

@@ -3,10 +3,11 @@
  * that names the option and the value, thrown before anything connects to Redis.
  */
 import type { ConnectionOptions, Job, WorkerOptions } from "bullmq";
+import { MAX_MS } from "../limits.ts";
 import type { PoolOptions } from "../options.ts";
 import type { Pool } from "../pool.ts";
 import type { Shutdown } from "../shutdown.ts";
-import { MAX_MS } from "../validate.ts";
+import { rejectUnknownKeys, show } from "../validate.ts";
 
 /** The BullMQ Worker options a caller may set; the processor, concurrency and autorun are ours. */
 export type QueueWorkerBullOptions = Omit<WorkerOptions, "connection" | "concurrency" | "autorun">;
@@ -75,16 +76,6 @@ export interface ResolvedQueueWorkerOptions<In, Out> {
   shutdown: Shutdown | undefined;
   handBackReserve: number | undefined;
   onError: (error: Error) => void;
-}
-
-function show(value: unknown): string {
-  if (typeof value === "function") return "a function";
-  if (typeof value === "string") return JSON.stringify(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }
 
 function fail(option: string, expected: string, value: unknown, range = false): never {
@@ -197,9 +188,7 @@ export function resolveQueueWorkerOptions<In, Out>(
   if (options === null || typeof options !== "object") {
     throw new TypeError(`mpms: createQueueWorker() options must be an object, got ${show(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new TypeError(`mpms: unknown createQueueWorker() option "${key}"`);
-  }
+  rejectUnknownKeys(options, KNOWN, "createQueueWorker()");
   const o = options;
   if (typeof o.queue !== "string" || o.queue === "") fail("queue", "a non-empty string", o.queue);
   if (o.connection === undefined) fail("connection", "a redis:// URL, connection options or a client", undefined);

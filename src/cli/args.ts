@@ -2,6 +2,7 @@
  * Command-line parsing for `mpms`: flags to a checked {@link RunOptions}. Every mistake is a
  * {@link UsageError} with one line that names the flag and the value (exit code 2).
  */
+import { MAX_CONCURRENCY, MAX_MS, MAX_WORKERS } from "../limits.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "./lines.ts";
 
 /** A bad command line: the message is shown with the usage, and the exit code is 2. */
@@ -87,8 +88,8 @@ const FLAGS: Record<string, FlagSpec> = {
   "--heartbeat": { key: "heartbeat", kind: "duration" },
   "--no-heartbeat": { key: "heartbeat", kind: "off" },
   "--max-blocked": { key: "maxBlocked", kind: "duration" },
-  "--workers": { key: "workers", kind: "int", min: 1, max: 1024 },
-  "--concurrency": { key: "concurrency", kind: "int", min: 1, max: 10_000 },
+  "--workers": { key: "workers", kind: "int", min: 1, max: MAX_WORKERS },
+  "--concurrency": { key: "concurrency", kind: "int", min: 1, max: MAX_CONCURRENCY },
   "--adapter": { key: "adapter", kind: "string" },
   "--timeout": { key: "timeout", kind: "duration" },
   "--max-tasks": { key: "maxTasks", kind: "int", min: 1 },
@@ -113,8 +114,6 @@ export const FLAG_OF_OPTION: Record<string, string> = {
   "heartbeat.interval": "--heartbeat",
   "heartbeat.maxBlocked": "--max-blocked",
 };
-
-const MAX_MS = 2 ** 31 - 1;
 
 function parseInt10(flag: string, raw: string, min: number, max: number): number {
   const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;

@@ -1,15 +1,17 @@
 /**
  * One output line per task: `{"line":N,"status":"ok","value":...}` or
- * `{"line":N,"status":"error","error":{"name","message","code"}}`, plus `"attempts"` when the
- * task was run more than once.
+ * `{"line":N,"status":"error","error":{"name","message","code"}}` (with `"exitCode"` for a crash),
+ * plus `"attempts"` when the task was run more than once.
  */
-import { MpmsError, TaskError } from "../errors.ts";
+import { MpmsError, TaskError, WorkerCrashedError } from "../errors.ts";
 
 export interface ErrorFields {
   name: string;
   message: string;
-  /** The task's own `code` if it set one, else mpms's code (an exit code for a crash), else null. */
+  /** The task's own `code` if it set one, else mpms's code (`ERR_MPMS_*`), else null. */
   code: unknown;
+  /** A crash's exit code (null: killed by a signal, or unknown). */
+  exitCode?: number | null;
 }
 
 /** Input lines that are not JSON get this code. */
@@ -21,6 +23,9 @@ export const OUTPUT_ERROR_CODE = "ERR_MPMS_OUTPUT";
 export function errorFields(error: unknown): ErrorFields {
   if (error instanceof TaskError) {
     return { name: error.name, message: error.message, code: error.taskCode ?? error.code };
+  }
+  if (error instanceof WorkerCrashedError) {
+    return { name: error.name, message: error.message, code: error.code, exitCode: error.exitCode };
   }
   if (error instanceof MpmsError) return { name: error.name, message: error.message, code: error.code };
   if (error instanceof Error) {
@@ -38,7 +43,8 @@ function jsonCode(code: unknown): unknown {
 }
 
 function errorLine(line: number, fields: ErrorFields, attempts: number): string {
-  const error = { name: fields.name, message: fields.message, code: jsonCode(fields.code) };
+  const error: Record<string, unknown> = { name: fields.name, message: fields.message, code: jsonCode(fields.code) };
+  if (fields.exitCode !== undefined) error.exitCode = fields.exitCode;
   const outcome: Record<string, unknown> = { line, status: "error", error };
   if (attempts > 1) outcome.attempts = attempts;
   try {

@@ -6,7 +6,7 @@
  * pool's intensity is Infinity and the run gives up only on a crash loop: {@link crashLoopLimit}
  * worker failures in a row with no task completing in between (the pool's back-off count).
  */
-import type { BackoffDetail, PoolEvent } from "../events.ts";
+import type { PoolEventMap } from "../events.ts";
 import { Pool } from "../pool.ts";
 import { FLAG_OF_OPTION, type RunOptions, UsageError } from "./args.ts";
 
@@ -90,8 +90,8 @@ export function createPool(
  * that stops watching.
  */
 export function watchCrashLoop(pool: Pool, limit: number, onLoop: (failures: number) => void): () => void {
-  const listener = (event: Event): void => {
-    const { failures } = (event as PoolEvent<BackoffDetail>).detail;
+  const listener = (event: PoolEventMap["backoff"]): void => {
+    const { failures } = event.detail;
     if (failures < limit) return;
     pool.removeEventListener("backoff", listener);
     onLoop(failures);

@@ -2,6 +2,7 @@
  * Command lines of `mpms worker` and `mpms enqueue` (the BullMQ commands). Every mistake is a
  * {@link UsageError} naming the flag and the value, as for `mpms run`.
  */
+import { MAX_CONCURRENCY, MAX_WORKERS } from "../limits.ts";
 import { type AdminAddress, parseAdmin, parseDuration, parseMemory, UsageError } from "./args.ts";
 
 /** `mpms worker <task-module> --queue NAME --redis URL [pool flags] [queue flags]`. */
@@ -67,8 +68,8 @@ interface Spec {
 const WORKER_FLAGS: Record<string, Spec> = {
   "--queue": { key: "queue", kind: "string" },
   "--redis": { key: "redis", kind: "string" },
-  "--workers": { key: "workers", kind: "int", min: 1, max: 1024 },
-  "--concurrency": { key: "concurrency", kind: "int", min: 1, max: 10_000 },
+  "--workers": { key: "workers", kind: "int", min: 1, max: MAX_WORKERS },
+  "--concurrency": { key: "concurrency", kind: "int", min: 1, max: MAX_CONCURRENCY },
   "--adapter": { key: "adapter", kind: "string" },
   "--timeout": { key: "timeout", kind: "duration" },
   "--max-tasks": { key: "maxTasks", kind: "int", min: 1 },

@@ -5,10 +5,10 @@
  */
 
 const MIN_MS = 0.001;
-const MAX_MS = 1e9;
+const MAX_TIMING_MS = 1e9;
 const RATIO = 1.01;
 const LOG_RATIO = Math.log(RATIO);
-const BUCKETS = Math.ceil(Math.log(MAX_MS / MIN_MS) / LOG_RATIO) + 1;
+const BUCKETS = Math.ceil(Math.log(MAX_TIMING_MS / MIN_MS) / LOG_RATIO) + 1;
 
 export class Timings {
   readonly #counts = new Float64Array(BUCKETS);
@@ -19,7 +19,7 @@ export class Timings {
 
   record(ms: number): void {
     if (!(ms >= 0) || !Number.isFinite(ms)) return;
-    const clamped = Math.min(Math.max(ms, MIN_MS), MAX_MS);
+    const clamped = Math.min(Math.max(ms, MIN_MS), MAX_TIMING_MS);
     const i = Math.min(BUCKETS - 1, Math.floor(Math.log(clamped / MIN_MS) / LOG_RATIO));
     this.#counts[i] = (this.#counts[i] as number) + 1;
     this.#count++;

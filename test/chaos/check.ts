@@ -256,7 +256,9 @@ export function checkRun(run: RunResult): string[] {
             if (w === null || e.workerId !== w) problem = `crash of worker ${e.workerId}, task ran on ${w}`;
             else if (!c.exitCodes.has(w)) problem = `crash of worker ${w}, where no task exited`;
             else if (e.reason !== "exit") problem = `crash reason ${e.reason}`;
-            else if (!c.exitCodes.get(w)?.has(e.code as number)) problem = `crash code ${e.code}, not an exit task's`;
+            else if (!c.exitCodes.get(w)?.has(e.exitCode as number)) {
+              problem = `crash exit code ${e.exitCode}, not an exit task's`;
+            }
             break;
           }
           case "retired": {

@@ -57,7 +57,6 @@ export interface RunResult {
 }
 
 type ChaosPool = Pool<Record<string, unknown>, unknown>;
-type Detail<T> = Event & { detail: T };
 
 /** No task settling for this long, with tasks open, counts as a stuck pool. */
 const STALL_MS = 10_000;
@@ -152,14 +151,12 @@ export async function runPlan(
   const poolFailures: string[] = [];
   const exits: Record<string, unknown>[] = [];
   const events: RunResult["events"] = [];
-  for (const type of ["workerexit", "workerretire", "workerstart"]) {
-    pool.addEventListener(type, (e) =>
-      events.push({ type, at: now(), detail: (e as Detail<Record<string, unknown>>).detail }),
-    );
+  for (const type of ["workerexit", "workerretire", "workerstart"] as const) {
+    pool.addEventListener(type, (e) => events.push({ type, at: now(), detail: { ...e.detail } }));
   }
-  pool.addEventListener("workerexit", (e) => exits.push((e as Detail<Record<string, unknown>>).detail));
+  pool.addEventListener("workerexit", (e) => exits.push({ ...e.detail }));
   pool.addEventListener("failed", (e) => {
-    const error = (e as Detail<{ error: Error }>).detail.error;
+    const error = e.detail.error;
     const last = exits.slice(-4).map((x) => JSON.stringify({ ...x, error: String(x.error ?? "") }));
     poolFailures.push(`${error.message}; cause: ${String(error.cause)}; last exits: ${last.join(" ")}`);
   });

@@ -68,7 +68,11 @@ describe("restarts and heartbeats", () => {
     expect(lines.map((o) => o.line)).toEqual(jobs.map((_, i) => i + 1));
     for (const o of lines) {
       if ((o.line - 1) % 4 === 0) {
-        expect(o).toMatchObject({ status: "error", attempts: 2, error: { name: "WorkerCrashedError", code: 5 } });
+        expect(o).toMatchObject({
+          status: "error",
+          attempts: 2,
+          error: { name: "WorkerCrashedError", code: "ERR_MPMS_WORKER_CRASHED", exitCode: 5 },
+        });
       } else expect(o.status).toBe("ok");
     }
     expect(r.stderr).toMatch(/exits by reason: .*crash 12/);

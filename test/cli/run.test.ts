@@ -157,7 +157,7 @@ describe("--retries", () => {
     for (const o of outcomes(plain.stdout)) {
       expect(o.status).toBe("error");
       expect(o.error?.name).toBe("WorkerCrashedError");
-      expect(o.error?.code).toBe(3); // the worker's exit code
+      expect(o.error).toMatchObject({ code: "ERR_MPMS_WORKER_CRASHED", exitCode: 3 });
       expect(o.attempts).toBeUndefined();
     }
   });
@@ -168,7 +168,12 @@ describe("--retries", () => {
     });
     expect(r.code).toBe(1);
     const [o] = outcomes(r.stdout);
-    expect(o).toMatchObject({ line: 1, status: "error", attempts: 3, error: { name: "WorkerCrashedError", code: 4 } });
+    expect(o).toMatchObject({
+      line: 1,
+      status: "error",
+      attempts: 3,
+      error: { name: "WorkerCrashedError", code: "ERR_MPMS_WORKER_CRASHED", exitCode: 4 },
+    });
   });
 });
 

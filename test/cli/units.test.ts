@@ -410,7 +410,7 @@ describe("the read loop", () => {
     const submit = (): Promise<unknown> => {
       calls++;
       return calls === 1
-        ? Promise.reject(new WorkerCrashedError({ workerId: 1, code: 1, signal: null, reason: "exit" }))
+        ? Promise.reject(new WorkerCrashedError({ workerId: 1, exitCode: 1, signal: null, reason: "exit" }))
         : Promise.resolve("fine");
     };
     const { f, sink, tally, writer } = feeder({ submit: submit as Pool["submit"] }, input, 4, false);

@@ -58,7 +58,7 @@ describe.each(adapters)("outcomes on the %s adapter", (adapter) => {
     const next = pool.submit(5);
     const err: any = await crash.catch(caught);
     expect(err).toBeInstanceOf(WorkerCrashedError);
-    expect(err.code).toBe(3);
+    expect(err.exitCode).toBe(3);
     expect(err.reason).toBe("exit");
     expect(await next).toBe(5);
     const s = pool.stats();

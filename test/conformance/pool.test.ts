@@ -89,7 +89,7 @@ describe.each(adapters)("pool API on the %s adapter", (adapter) => {
   it("a worker that crashes while idle is replaced, and the host keeps serving", async () => {
     const pool = make<number, unknown>({ module: fixture("lifecycle.ts"), adapter, workers: 1 });
     const exits: unknown[] = [];
-    pool.addEventListener("workerexit", (e) => exits.push((e as Event & { detail: unknown }).detail));
+    pool.addEventListener("workerexit", (e) => exits.push(e.detail));
     expect(await pool.submit(20, { name: "crashLater" })).toBe("ok");
     await waitFor(() => pool.stats().workersStarted === 2, 5_000, "replacement worker");
     expect(exits).toMatchObject([{ code: 7, reason: "crash", planned: false }]);
@@ -110,7 +110,7 @@ describe.each(adapters)("pool API on the %s adapter", (adapter) => {
         if (o.input === 3) throw new Error("collector bug");
       },
     });
-    pool.addEventListener("error", (e) => errors.push((e as Event & { detail: { error: unknown } }).detail.error));
+    pool.addEventListener("error", (e) => errors.push(e.detail.error));
     const values = await Promise.all([1, 2, 3, 4].map((n) => pool.submit(n, { name: "double" })));
     expect(values).toEqual([2, 4, 6, 8]);
     await pool.put(5, { name: "double" });

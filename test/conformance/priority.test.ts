@@ -55,7 +55,7 @@ describe.each(adapters)("priorities on the %s adapter", (adapter) => {
     [1.5, RangeError],
     [-21, RangeError],
     [20, RangeError],
-    [Number.NaN, RangeError],
+    [Number.NaN, TypeError],
     ["1", TypeError],
   ])("priority %s is refused with a %o naming the option", async (priority, type) => {
     const pool = make<unknown, unknown>(base);

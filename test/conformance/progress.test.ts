@@ -15,7 +15,7 @@ describe.each(adapters)("progress on the %s adapter", (adapter) => {
   it("each step reaches onProgress and the progress event, in order, before the result", async () => {
     const pool = make<number, number>(base);
     const events: ProgressDetail[] = [];
-    pool.addEventListener("progress", (e) => events.push((e as unknown as { detail: ProgressDetail }).detail));
+    pool.addEventListener("progress", (e) => events.push(e.detail));
     const seen: unknown[] = [];
     let settled = false;
     const value = await pool
@@ -73,7 +73,7 @@ describe.each(adapters)("progress on the %s adapter", (adapter) => {
   it("a throwing onProgress is reported as an error event; the task still completes", async () => {
     const pool = make<number, number>(base);
     const errors: unknown[] = [];
-    pool.addEventListener("error", (e) => errors.push((e as unknown as { detail: { error: unknown } }).detail.error));
+    pool.addEventListener("error", (e) => errors.push(e.detail.error));
     const boom = new Error("callback bug");
     const value = await pool.submit(2, {
       name: "steps",

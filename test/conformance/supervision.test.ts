@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   type Outcome,
+  type Pool,
+  type PoolEventType,
   PoolUnavailableError,
   TaskError,
   TaskTimeoutError,
@@ -31,10 +33,9 @@ function supervised(
   };
 }
 
-type Detail<T = Record<string, unknown>> = Event & { detail: T };
-function record(pool: EventTarget, type: string): Record<string, unknown>[] {
+function record(pool: Pool, type: PoolEventType): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  pool.addEventListener(type, (e) => out.push({ ...(e as Detail).detail, at: performance.now() }));
+  pool.addEventListener(type, (e) => out.push({ ...e.detail, at: performance.now() }));
   return out;
 }
 

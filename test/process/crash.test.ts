@@ -10,11 +10,11 @@ const processTasks = fixture("process/tasks.ts");
 describe.each(processAdapters)("crashes and kills on the %s adapter", (adapter) => {
   const make = usePools();
 
-  it("a task calling exit(3) rejects with WorkerCrashedError {code: 3, signal: null}", async () => {
+  it("a task calling exit(3) rejects with WorkerCrashedError {exitCode: 3, signal: null}", async () => {
     const pool = make<number, unknown>({ module: tasks, adapter, workers: 1 });
     const err = await pool.submit(3, { name: "exit" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkerCrashedError);
-    expect(err).toMatchObject({ code: 3, signal: null, reason: "exit" });
+    expect(err).toMatchObject({ code: "ERR_MPMS_WORKER_CRASHED", exitCode: 3, signal: null, reason: "exit" });
     expect(await pool.submit(4)).toBe(4);
     await pool.close();
   });
@@ -30,19 +30,19 @@ describe.each(processAdapters)("crashes and kills on the %s adapter", (adapter) 
     process.kill(pid, "SIGKILL");
     const err = await running;
     expect(err).toBeInstanceOf(WorkerCrashedError);
-    expect(err).toMatchObject({ code: null, signal: "SIGKILL" });
+    expect(err).toMatchObject({ exitCode: null, signal: "SIGKILL" });
     expect(await pool.submit(5)).toBe(5);
     expect(pool.stats().workers[0]?.pid).not.toBe(pid);
     await pool.close();
   });
 
   it.each(["throwInTimer", "rejectInTimer"])(
-    "%s: the child's uncaught error becomes the crash's cause (reason: error, code 1)",
+    "%s: the child's uncaught error becomes the crash's cause (reason: error, exit code 1)",
     async (name) => {
       const pool = make<unknown, unknown>({ module: processTasks, adapter, workers: 1 });
       const err = await pool.submit(null, { name }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkerCrashedError);
-      expect(err).toMatchObject({ code: 1, signal: null, reason: "error" });
+      expect(err).toMatchObject({ exitCode: 1, signal: null, reason: "error" });
       const cause = (err as WorkerCrashedError).cause as Error;
       expect(cause).toBeInstanceOf(Error);
       expect(cause.name).toBe(name === "throwInTimer" ? "RangeError" : "TypeError");
@@ -70,7 +70,7 @@ describe.each(processAdapters)("crashes and kills on the %s adapter", (adapter) 
     const pool = make<unknown, unknown>({ module: processTasks, adapter, workers: 1, taskTimeout: 50, killGrace: 200 });
     await pool.start();
     const exits: WorkerExitDetail[] = [];
-    pool.addEventListener("workerexit", (e) => exits.push((e as CustomEvent<WorkerExitDetail>).detail));
+    pool.addEventListener("workerexit", (e) => exits.push(e.detail));
     const t0 = performance.now();
     const err = await pool.submit(null, { name }).catch((e: unknown) => e);
     await waitFor(() => exits.length === 1, 5_000, "the worker to exit");

@@ -93,7 +93,7 @@ describe.each(processAdapters)("wire format of the %s adapter", (adapter) => {
   it.runIf(ipc)("a task's own process.send is foreign: ignored, reported, never a result", async () => {
     const pool = make({ module, adapter, workers: 1 });
     const events: Channel[] = [];
-    pool.addEventListener("channel", (e) => events.push((e as unknown as { detail: Channel }).detail));
+    pool.addEventListener("channel", (e) => events.push(e.detail));
     await pool.start();
     for (const what of ["ready", "ok", "batchText"] as const) {
       expect(await pool.submit(what, { name: "send" })).toBe(`sent ${what}`);
@@ -108,7 +108,7 @@ describe.each(processAdapters)("wire format of the %s adapter", (adapter) => {
   it.runIf(ipc)("a forged mpms frame that does not decode kills only that worker (reason channel)", async () => {
     const pool = make({ module, adapter, workers: 2 });
     const events: Channel[] = [];
-    pool.addEventListener("channel", (e) => events.push((e as unknown as { detail: Channel }).detail));
+    pool.addEventListener("channel", (e) => events.push(e.detail));
     await pool.start();
     for (const what of ["forged", "oldVersion"] as const) {
       const outcome = await pool.submit(what, { name: "send" }).then(
@@ -128,7 +128,7 @@ describe.each(processAdapters)("wire format of the %s adapter", (adapter) => {
   it.runIf(adapter === "deno")("a garbage frame on the deno channel kills the worker (reason channel)", async () => {
     const pool = make({ module, adapter, workers: 1 });
     const events: Channel[] = [];
-    pool.addEventListener("channel", (e) => events.push((e as unknown as { detail: Channel }).detail));
+    pool.addEventListener("channel", (e) => events.push(e.detail));
     await pool.start();
     const outcome = await pool.submit(null, { name: "garbageLine" }).then(
       () => new Error("expected a crash"),

@@ -125,7 +125,7 @@ describe.skipIf(skipReason !== null)(
         map: [2, 4, 6, 8, 10],
         abort: "stop now",
         throws: { isTaskError: true, name: "RangeError", message: "bad" },
-        closeSelf: { crashed: true, reason: "exit", code: null },
+        closeSelf: { crashed: true, reason: "exit", exitCode: null },
         hang: { timedOut: true },
         spin: { timedOut: true },
         uncaught: { crashed: true, reason: "error" },

@@ -31,7 +31,7 @@ async function scenario(): Promise<Findings> {
   out.throws = { isTaskError: thrown instanceof TaskError, name: thrown.name, message: thrown.message };
 
   const closed = (await pool.submit(null, { name: "closeSelf" }).catch((e: unknown) => e)) as WorkerCrashedError;
-  out.closeSelf = { crashed: closed instanceof WorkerCrashedError, reason: closed.reason, code: closed.code };
+  out.closeSelf = { crashed: closed instanceof WorkerCrashedError, reason: closed.reason, exitCode: closed.exitCode };
 
   const hung = (await pool.submit(null, { name: "hang", timeout: 150 }).catch((e: unknown) => e)) as Error;
   out.hang = { timedOut: hung instanceof TaskTimeoutError };

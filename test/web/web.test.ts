@@ -30,7 +30,7 @@ describe.skipIf(runtime === "node")("the web adapter", () => {
   it("task code posting on the worker itself is reported as foreign, and disturbs nothing", async () => {
     const pool = make<string, string>({ module: tasks, adapter: "web", workers: 1 });
     const seen: { kind: string; received: string }[] = [];
-    pool.addEventListener("channel", (e) => seen.push((e as CustomEvent).detail));
+    pool.addEventListener("channel", (e) => seen.push(e.detail));
     expect(await pool.submit("hello", { name: "postOnSelf" })).toBe("posted hello");
     expect(await pool.submit("again", { name: "postOnSelf" })).toBe("posted again");
     // The worker's own channel is not ordered with the protocol port: its messages may come later.
@@ -48,7 +48,7 @@ describe.skipIf(runtime === "node")("the web adapter", () => {
     if (await pool.submit(null, { name: "canClose" })) {
       const err: any = await pool.submit(null, { name: "closeSelf" }).catch(caught);
       expect(err).toBeInstanceOf(WorkerCrashedError);
-      expect(err.code).toBe(null);
+      expect(err.exitCode).toBe(null);
       expect(err.reason).toBe("exit");
     } else {
       expect(runtime).toBe("bun");
@@ -69,7 +69,7 @@ describe.skipIf(runtime === "node")("the web adapter", () => {
         return;
       }
       const exits: { reason: string }[] = [];
-      pool.addEventListener("workerexit", (e) => exits.push((e as CustomEvent).detail));
+      pool.addEventListener("workerexit", (e) => exits.push(e.detail));
       const sibling = pool.submit(300, { name: "sleep" });
       await waitFor(() => pool.stats().running === 1, 5_000, "the sibling to start");
       expect(await pool.submit(7, { name })).toBe("armed");
@@ -92,7 +92,7 @@ describe.skipIf(runtime === "node")("the web adapter", () => {
     const err: any = await pool.submit(null, { name: "unhandledRejection" }).catch(caught);
     expect(err).toBeInstanceOf(WorkerCrashedError);
     expect(err.reason).toBe("error");
-    expect(err.code).toBe(null);
+    expect(err.exitCode).toBe(null);
     expect(err.cause?.message).toBe("nobody handles me");
     expect(await pool.submit(null, { name: "canClose" })).toBe(runtime !== "bun");
     await pool.close();
