@@ -10,14 +10,14 @@ import { childCommand } from "./child_command.ts";
 import { ExitGate, Killer } from "./child_exit.ts";
 import { workerEnv } from "./env.ts";
 import { processStopped } from "./process_state.ts";
-import { deliverFrame, encodeBatch } from "./wire/frame.ts";
+import { deliverFrame, encodeBatch, envelopeBatch, ipcCarriesEnvelopes } from "./wire/frame.ts";
 
 const ENTRY = new URL(`./ipc_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
 
 /** The part of Bun.spawn this adapter uses (the package is typed for Node only). */
 interface BunSubprocess {
   readonly pid: number;
-  send(message: string): void;
+  send(message: unknown): void;
   kill(signal?: string): void;
 }
 interface BunSpawnOptions {
@@ -39,6 +39,7 @@ export default function bunAdapter(options: AdapterOptions): Adapter {
   const bun = (globalThis as { Bun?: BunApi }).Bun;
   if (!bun) throw new Error('mpms: adapter "bun" needs a Bun host; use adapter "process" on this runtime');
   const command = childCommand(options, ENTRY);
+  const encode = ipcCarriesEnvelopes(command.runtime) ? envelopeBatch : encodeBatch;
   return {
     name: "bun",
     canKillBusy: true,
@@ -76,10 +77,10 @@ export default function bunAdapter(options: AdapterOptions): Adapter {
         pid: spawned.pid,
         threadId: null,
         send(batch: ToWorker[]) {
-          const text = encodeBatch(batch); // throws, sending nothing, when a value cannot be carried
+          const frame = encode(batch); // throws, sending nothing, when a value cannot be carried
           if (gate.ended) return;
           try {
-            spawned.send(text);
+            spawned.send(frame);
           } catch {
             // the channel closed: the exit report follows
           }

@@ -13,7 +13,7 @@ import { ExitGate, Killer } from "./child_exit.ts";
 import { currentRuntime } from "./detect.ts";
 import { hostEnv, workerEnv } from "./env.ts";
 import { processStopped } from "./process_state.ts";
-import { deliverFrame, encodeBatch } from "./wire/frame.ts";
+import { deliverFrame, encodeBatch, envelopeBatch, ipcCarriesEnvelopes } from "./wire/frame.ts";
 
 const ENTRY = new URL(`./ipc_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
 
@@ -28,6 +28,7 @@ const DENO_QUIET_MS = 100;
 
 export default function processAdapter(options: AdapterOptions): Adapter {
   const command = childCommand(options, ENTRY);
+  const encode = ipcCarriesEnvelopes(command.runtime) ? envelopeBatch : encodeBatch;
   const quietMs = currentRuntime() === "deno" ? DENO_QUIET_MS : 0;
   return {
     name: "process",
@@ -73,10 +74,10 @@ export default function processAdapter(options: AdapterOptions): Adapter {
         pid,
         threadId: null,
         send(batch: ToWorker[]) {
-          const text = encodeBatch(batch); // throws, sending nothing, when a value cannot be carried
+          const frame = encode(batch); // throws, sending nothing, when a value cannot be carried
           if (!child.connected) return; // exiting: the exit report follows
           try {
-            child.send(text, ignoreSendError);
+            child.send(frame, ignoreSendError);
           } catch {
             // the channel closed under us: same as above
           }

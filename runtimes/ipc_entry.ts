@@ -1,6 +1,6 @@
 /**
  * Entry of a child worker of the `process` and `bun` adapters: an IPC channel (node:child_process
- * style, JSON serialization) carrying strict-JSON text. Runs on Node, Bun and Deno.
+ * style, JSON serialization) carrying wire-format envelopes. Runs on Node, Bun and Deno.
  * Usage: <runtime> ipc_entry.(ts|js) <task module URL>
  */
 import process from "node:process";
@@ -9,12 +9,20 @@ import { isExitRequest } from "../src/worker/exit_request.ts";
 import { runWorker } from "../src/worker/run_worker.ts";
 import { ensureTypeScript, guardExit, isTypeScript, rawExit } from "./detect.ts";
 import { hostGone, startWatchdog } from "./watchdog.ts";
-import { decodeFrame, encodeBatch, encodeFatal } from "./wire/frame.ts";
+import {
+  decodeFrame,
+  ENVELOPE,
+  type Envelope,
+  encodeBatch,
+  encodeFatal,
+  envelopeBatch,
+  envelopeFatal,
+} from "./wire/frame.ts";
 
 /** Longest wait for queued messages to leave before an exit goes ahead anyway. */
 const FLUSH_LIMIT_MS = 2_000;
 
-type Send = (message: string, callback: (error: Error | null) => void) => boolean;
+type Send = (message: Envelope | string, callback: (error: Error | null) => void) => boolean;
 const channelSend = process.send?.bind(process) as Send | undefined;
 if (!channelSend) throw new Error("mpms: the process entry must be started with an IPC channel");
 const send: Send = channelSend;
@@ -29,10 +37,13 @@ startWatchdog(); // the same while a task keeps the event loop busy
 let unsent = 0;
 let exitCode: number | undefined;
 
-function transmit(text: string): void {
+/** Answer in the form the host sends: envelopes, or frame text (see ipcCarriesEnvelopes). */
+let envelopes = false;
+
+function transmit(frame: Envelope | string): void {
   unsent++;
   try {
-    send(text, () => {
+    send(frame, () => {
       unsent--;
       if (exitCode !== undefined && unsent === 0) hardExit(exitCode);
     });
@@ -53,8 +64,12 @@ function exitAfterFlush(code: number): void {
 function fatal(error: unknown): void {
   if (isExitRequest(error)) return; // an exit that waits for the running tasks (see guardExit)
   console.error(error);
-  const notice = encodeFatal(error);
-  if (notice !== undefined) transmit(notice);
+  try {
+    const notice = envelopes ? envelopeFatal(error) : encodeFatal(error);
+    if (notice !== undefined) transmit(notice);
+  } catch {
+    // not even the notice can be encoded: the exit code still tells
+  }
   exitAfterFlush(1);
 }
 process.on("uncaughtException", fatal);
@@ -71,10 +86,11 @@ const rss: () => number =
 
 const worker = runWorker({
   send(batch: FromWorker[]) {
-    transmit(encodeBatch(batch)); // throws before sending when a value cannot be carried
+    transmit(envelopes ? envelopeBatch(batch) : encodeBatch(batch)); // throws before sending when a value cannot be carried
   },
   listen(handler) {
     process.on("message", (received: unknown) => {
+      if (received !== null && typeof received === "object" && Object.hasOwn(received, ENVELOPE)) envelopes = true;
       const frame = decodeFrame(received);
       if (frame.kind === "batch") handler(frame.batch as ToWorker[]);
       else if (frame.kind === "invalid") fatal(new Error(`mpms: the pool sent ${frame.problem}`));

@@ -38,6 +38,11 @@ function userField(msg: Message): ["input" | "value", string] | null {
  * naming its path (`input.items[3].cb`).
  */
 export function encodeBatch(batch: readonly Message[]): string {
+  return MARK + JSON.stringify(tagBatch(batch));
+}
+
+/** The batch with every value that is not plain JSON replaced by its tagged tree (flag `x: 1`). */
+function tagBatch(batch: readonly Message[]): readonly Message[] {
   let out: Message[] | undefined;
   for (let i = 0; i < batch.length; i++) {
     const msg = batch[i] as Message;
@@ -48,7 +53,73 @@ export function encodeBatch(batch: readonly Message[]): string {
     out ??= batch.slice();
     out[i] = { ...msg, [field[0]]: encodeTagged(value, field[1]), x: 1 };
   }
-  return MARK + JSON.stringify(out ?? batch);
+  return out ?? batch;
+}
+
+/**
+ * Key of the envelope the JSON IPC channels (`process`, `bun`) carry. They JSON-encode each
+ * message themselves, so a frame goes as this object, encoded once, not as frame text the
+ * channel would encode a second time (escaping every quote of it). The value is WIRE_VERSION.
+ */
+export const ENVELOPE = "\u001empms";
+
+/** A frame as a value for a JSON IPC channel: `{ [ENVELOPE]: version, b: batch }` or `n: notice`. */
+export type Envelope = { [ENVELOPE]: number; b?: readonly Message[]; n?: ChildNotice };
+
+/**
+ * Whether a JSON IPC channel between this host and a child of `childRuntime` carries envelopes.
+ * Deno's IPC parser turns integers beyond 2^53 into BigInt, so where Deno receives (as host or
+ * as child) frames go as text, which the receiving side parses itself. A child answers in the
+ * form it receives.
+ */
+export function ipcCarriesEnvelopes(childRuntime: string): boolean {
+  return childRuntime !== "deno" && !("Deno" in globalThis);
+}
+
+/** Encode a batch as an envelope. Throws a TypeError (sending nothing) when a value cannot be carried. */
+export function envelopeBatch(batch: readonly Message[]): Envelope {
+  return { [ENVELOPE]: WIRE_VERSION, b: tagBatch(batch) };
+}
+
+/** The envelope a child sends before an uncaught error ends it. */
+export function envelopeFatal(error: unknown): Envelope {
+  return { [ENVELOPE]: WIRE_VERSION, n: { fatal: toWireError(error) } };
+}
+
+/** Revive the tagged values of a decoded batch, in place. */
+function reviveBatch(batch: unknown[]): void {
+  for (const msg of batch as Message[]) {
+    if (msg !== null && typeof msg === "object" && msg.x === 1) {
+      const field = userField(msg);
+      if (field !== null) msg[field[0]] = reviveTagged(msg[field[0]]);
+      delete msg.x;
+    }
+  }
+}
+
+/** Decode an envelope (see {@link decodeFrame}). */
+function decodeEnvelope(received: Record<string, unknown>): Received {
+  const version = received[ENVELOPE];
+  if (version !== WIRE_VERSION) {
+    return {
+      kind: "invalid",
+      problem: `wire format ${JSON.stringify(version)?.slice(0, 20)} on the channel, this side speaks ${WIRE_VERSION}: rebuild (npm run build)`,
+    };
+  }
+  try {
+    if (received.n !== undefined) {
+      const notice = received.n as ChildNotice;
+      if (notice === null || typeof notice !== "object" || typeof notice.fatal !== "object" || notice.fatal === null)
+        throw new TypeError("bad notice");
+      return { kind: "notice", notice };
+    }
+    if (!Array.isArray(received.b)) return { kind: "batch", batch: received.b }; // the pool refuses it
+    reviveBatch(received.b);
+    return { kind: "batch", batch: received.b };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { kind: "invalid", problem: `undecodable mpms envelope (${detail})` };
+  }
 }
 
 /** What a received frame turned out to be. */
@@ -60,6 +131,11 @@ export type Received =
 
 /** Decode whatever arrived on a channel; never throws. */
 export function decodeFrame(received: unknown): Received {
+  if (received !== null && typeof received === "object" && !Array.isArray(received)) {
+    return Object.hasOwn(received, ENVELOPE)
+      ? decodeEnvelope(received as Record<string, unknown>)
+      : { kind: "foreign" };
+  }
   if (typeof received !== "string" || !received.startsWith(MARK_BASE)) return { kind: "foreign" };
   if (!received.startsWith(MARK)) {
     const version = received.slice(MARK_BASE.length, received.indexOf("\u001f"));
@@ -77,15 +153,7 @@ export function decodeFrame(received: unknown): Received {
         throw new TypeError("bad notice");
       return { kind: "notice", notice };
     }
-    if (Array.isArray(parsed)) {
-      for (const msg of parsed as Message[]) {
-        if (msg !== null && typeof msg === "object" && msg.x === 1) {
-          const field = userField(msg);
-          if (field !== null) msg[field[0]] = reviveTagged(msg[field[0]]);
-          delete msg.x;
-        }
-      }
-    }
+    if (Array.isArray(parsed)) reviveBatch(parsed);
     return { kind: "batch", batch: parsed };
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);

@@ -110,7 +110,7 @@ describe.each(processAdapters)("wire format of the %s adapter", (adapter) => {
     const events: Channel[] = [];
     pool.addEventListener("channel", (e) => events.push(e.detail));
     await pool.start();
-    for (const what of ["forged", "oldVersion"] as const) {
+    for (const what of ["forged", "oldVersion", "envelopeOld", "envelopeNotBatch"] as const) {
       const outcome = await pool.submit(what, { name: "send" }).then(
         () => new Error("expected a crash"),
         (e: unknown) => e,
@@ -120,8 +120,10 @@ describe.each(processAdapters)("wire format of the %s adapter", (adapter) => {
       const all = await Promise.all([1, 2, 3, 4].map((n) => pool.submit(n)));
       expect(all).toEqual([1, 2, 3, 4]);
     }
-    expect(events.map((e) => e.kind)).toEqual(["invalid", "invalid"]);
+    expect(events.map((e) => e.kind)).toEqual(["invalid", "invalid", "invalid", "invalid"]);
     expect(events[1]?.received).toMatch(/wire format "0".*speaks 1/);
+    expect(events[2]?.received).toMatch(/wire format 0 .*speaks 1/);
+    expect(events[3]?.received).toMatch(/not a batch/);
     await pool.close();
   });
 
