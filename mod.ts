@@ -84,5 +84,6 @@ export {
 export type { HookContext, HookFn } from "./src/shutdown_phase.ts";
 export type { FatalReport, HookReport, HookStatus, PhaseReport, ShutdownReport } from "./src/shutdown_report.ts";
 export type { PoolState, PoolStats, WorkerState, WorkerStats } from "./src/stats.ts";
+export { type Movable, transfer } from "./src/transfer.ts";
 export type { TaskContext, WorkerContext, WorkerEndpoint } from "./src/worker/run_worker.ts";
 export { runWorker } from "./src/worker/run_worker.ts";

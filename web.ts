@@ -63,6 +63,7 @@ export type { PoolOptions } from "./src/options.ts";
 export type { ErrorOutcome, OkOutcome, Outcome } from "./src/outcome.ts";
 export type { CloseOptions, MapOptions, SubmitOptions } from "./src/pool.ts";
 export type { PoolState, PoolStats, WorkerState, WorkerStats } from "./src/stats.ts";
+export { type Movable, transfer } from "./src/transfer.ts";
 export type { TaskContext, WorkerContext } from "./src/worker/run_worker.ts";
 
 /** The mpms {@link CorePool | Pool}, on Web Workers (`adapter: "web"`) unless `adapter` says otherwise. */

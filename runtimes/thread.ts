@@ -9,6 +9,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "
 import type { Adapter, AdapterOptions, SpawnRequest, WorkerHandle } from "../src/adapter.ts";
 import { describeReceived } from "../src/channel.ts";
 import type { FromWorker, ToWorker } from "../src/protocol.ts";
+import type { Movable } from "../src/transfer.ts";
 import { currentRuntime } from "./detect.ts";
 import { hostEnv, workerEnv } from "./env.ts";
 
@@ -50,6 +51,7 @@ export default function threadAdapter(options: AdapterOptions): Adapter {
   return {
     name: "thread",
     canKillBusy: runtime !== "deno",
+    transfers: true,
     isolated: false,
     spawn(request: SpawnRequest): WorkerHandle {
       // The protocol has a port of its own: a task's parentPort.postMessage() cannot reach it.
@@ -91,8 +93,9 @@ export default function threadAdapter(options: AdapterOptions): Adapter {
       return {
         pid: process.pid,
         threadId: worker.threadId,
-        send(batch: ToWorker[]) {
-          port.postMessage(batch);
+        send(batch: ToWorker[], transfer?: readonly Movable[]) {
+          if (transfer === undefined) port.postMessage(batch);
+          else port.postMessage(batch, transfer as never);
         },
         kill() {
           void worker.terminate().catch(() => {});

@@ -15,8 +15,9 @@ await ensureTypeScript((workerData as { module: string }).module).catch((err) =>
 });
 
 const worker = runWorker({
-  send(batch: FromWorker[]) {
-    port.postMessage(batch);
+  send(batch: FromWorker[], transfer) {
+    if (transfer === undefined) port.postMessage(batch);
+    else port.postMessage(batch, transfer as never);
   },
   listen(handler) {
     port.on("message", (batch: ToWorker[]) => handler(batch));

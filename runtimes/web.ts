@@ -15,6 +15,7 @@
 import type { Adapter, AdapterOptions, SpawnRequest, WorkerExit, WorkerHandle } from "../src/adapter.ts";
 import { describeReceived } from "../src/channel.ts";
 import type { ToWorker } from "../src/protocol.ts";
+import type { Movable } from "../src/transfer.ts";
 import { fromWireError } from "../src/wire_error.ts";
 import { hostEnv, workerEnv } from "./env.ts";
 import { type ConnectMessage, isExitNotice } from "./web_notice.ts";
@@ -103,6 +104,7 @@ export function createWebAdapter(options: WebAdapterOptions): Adapter {
   return {
     name: "web",
     canKillBusy: runtime !== "deno",
+    transfers: true,
     isolated: false,
     spawn(request: SpawnRequest): WorkerHandle {
       // As for threads: the host's environment at spawn time plus `env`, without the host's own
@@ -195,8 +197,9 @@ function spawnWebWorker(
       typeof (worker as { threadId?: unknown }).threadId === "number"
         ? (worker as unknown as { threadId: number }).threadId
         : null,
-    send(batch: ToWorker[]) {
-      port.postMessage(batch);
+    send(batch: ToWorker[], transfer?: readonly Movable[]) {
+      if (transfer === undefined) port.postMessage(batch);
+      else port.postMessage(batch, transfer as Movable[]);
     },
     kill() {
       if (exited) return;

@@ -10,6 +10,7 @@
  * simply returns, as it does on the web, and the worker closes once they are done).
  */
 import type { FromWorker, ToWorker } from "../src/protocol.ts";
+import type { Movable } from "../src/transfer.ts";
 import { toWireError } from "../src/wire_error.ts";
 import { ExitRequest, isExitRequest } from "../src/worker/exit_request.ts";
 import { runWorker, type WorkerControl } from "../src/worker/run_worker.ts";
@@ -99,8 +100,9 @@ function connect(port: MessagePort): void {
     if (!isExitRequest(reason)) onUncaught(reason);
   });
   const control: WorkerControl = runWorker({
-    send(batch: FromWorker[]) {
-      port.postMessage(batch);
+    send(batch: FromWorker[], transfer) {
+      if (transfer === undefined) port.postMessage(batch);
+      else port.postMessage(batch, transfer as Movable[]);
     },
     listen(handler) {
       port.onmessage = (event: MessageEvent) => handler(event.data as ToWorker[]);

@@ -2,7 +2,9 @@
  * The seam between the runtime-agnostic core and a runtime. An adapter spawns one worker per
  * call, carries protocol batches both ways, reports the worker's exit exactly once, and can kill.
  */
+
 import type { FromWorker, ToWorker } from "./protocol.ts";
+import type { Movable } from "./transfer.ts";
 
 /** How a worker ended. `code`/`signal` are null where the runtime does not tell. */
 export interface WorkerExit {
@@ -47,7 +49,7 @@ export interface WorkerHandle {
    * Send a batch. Throws (synchronously) if a message cannot be serialized by this channel;
    * in that case nothing of the batch was sent.
    */
-  send(batch: ToWorker[]): void;
+  send(batch: ToWorker[], transfer?: readonly Movable[]): void;
   /**
    * Stop the worker now. `graceMs` > 0 lets a process worker handle SIGTERM first and escalates
    * to SIGKILL after it; 0 kills at once. `onExit` follows (unless the runtime cannot stop it).
@@ -68,6 +70,8 @@ export interface Adapter {
   readonly canKillBusy: boolean;
   /** Whether workers are separate OS processes (memory is then RSS; otherwise heap). */
   readonly isolated: boolean;
+  /** Whether `send`'s transfer list moves memory (threads, Web Workers); otherwise inputs are copied. */
+  readonly transfers?: boolean;
   spawn(request: SpawnRequest): WorkerHandle;
 }
 

@@ -26,6 +26,7 @@ import type { PoolState, PoolStats } from "./stats.ts";
 import { Supervisor, type SupervisorHost } from "./supervisor.ts";
 import { Clock, MAX_REQUEUES, Task, TaskState } from "./task.ts";
 import { TaskQueue } from "./task_queue.ts";
+import { type Movable, movablesIn } from "./transfer.ts";
 import { timerDelay } from "./validate.ts";
 import { fromWireError, toWireError, type WireError } from "./wire_error.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
@@ -53,6 +54,8 @@ function isTimeoutAbort(error: WireError, task: Task): boolean {
 }
 
 export class PoolEngine implements SupervisorHost {
+  /** The adapter's channel moves transfer lists (threads, Web Workers); otherwise inputs are copied. */
+  private adapterMoves = false;
   state: PoolState = "idle";
   readonly results = new ResultsChannel<Outcome>();
   private readonly queue: TaskQueue;
@@ -118,6 +121,7 @@ export class PoolEngine implements SupervisorHost {
       this.startSettle = { resolve, reject };
     });
     this.initialPending = this.workers.size;
+    this.adapterMoves = adapter.transfers === true;
     this.workers.begin(adapter);
     await started;
   }
@@ -134,6 +138,7 @@ export class PoolEngine implements SupervisorHost {
           timeout?: number;
           priority?: number;
           onProgress?: (value: unknown) => void;
+          transfer?: readonly Movable[];
         }
       | undefined,
     resolve: ((v: unknown) => void) | undefined,
@@ -167,6 +172,7 @@ export class PoolEngine implements SupervisorHost {
     );
     if (options?.onProgress !== undefined) task.onProgress = options.onProgress;
     if (options?.priority !== undefined) task.priority = options.priority;
+    if (options?.transfer !== undefined && options.transfer.length > 0) task.moves = [...options.transfer];
     return task;
   }
 
@@ -261,7 +267,10 @@ export class PoolEngine implements SupervisorHost {
     slot.tasksSent++;
     task.sendSeq = slot.tasksSent;
     this.inFlight++;
-    this.send(slot, { t: "run", id: task.id, name: task.name, input: task.input });
+    // Inputs move only where the channel moves memory; elsewhere they are copied as always.
+    if (task.moves === undefined || !this.adapterMoves) {
+      this.send(slot, { t: "run", id: task.id, name: task.name, input: task.input });
+    } else this.send(slot, { t: "run", id: task.id, name: task.name, input: task.input, moved: 1 }, task.moves);
     if (slot.clocked < this.opts.concurrency) this.startClock(task, Clock.Inferred, task.dispatchedAt);
     if (slot.taskLimit !== Number.POSITIVE_INFINITY) {
       if (slot.tasksSent >= slot.taskLimit) this.workers.planRetire(slot, "maxTasks", false);
@@ -326,8 +335,9 @@ export class PoolEngine implements SupervisorHost {
     this.emit("progress", { taskId: task.id, workerId: slot.id, value });
   }
 
-  send(slot: WorkerSlot, msg: ToWorker): void {
+  send(slot: WorkerSlot, msg: ToWorker, moves?: readonly Movable[]): void {
     slot.outbox.push(msg);
+    if (moves !== undefined) (slot.outboxMoves ??= new Map()).set(msg, moves);
     if (!slot.flushQueued) {
       slot.flushQueued = true;
       queueMicrotask(() => this.flush(slot));
@@ -537,6 +547,13 @@ export class PoolEngine implements SupervisorHost {
         }
         case "returned":
           slot.stealSent = false;
+          for (const back of msg.inputs ?? []) {
+            // a moved input came back with its buffers: the task can be sent again
+            const task = slot.outstanding.get(back.id);
+            if (task?.moves === undefined) continue;
+            task.input = back.input;
+            task.moves = movablesIn(back.input);
+          }
           this.requeue(msg.ids.map((id) => slot.outstanding.get(id)).filter((t): t is Task => t !== undefined));
           this.promoteClocks(slot);
           if (slot.stopSent && slot.outstanding.size === 0) this.workers.armStopTimer(slot);

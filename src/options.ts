@@ -7,6 +7,7 @@ import type { Adapter, ResourceLimits } from "./adapter.ts";
 import { MAX_CONCURRENCY, MAX_MS, MAX_PREFETCH, MAX_WORKERS } from "./limits.ts";
 import type { Outcome } from "./outcome.ts";
 import { PRIORITY_MAX, PRIORITY_MIN } from "./task_queue.ts";
+import { isDetached, isMovable, type Movable } from "./transfer.ts";
 import { keysOf, rangeError, rejectUnknownKeys, show, typeError } from "./validate.ts";
 
 type ErrorMatcher = string | (new (...args: never[]) => Error);
@@ -109,6 +110,12 @@ export interface SubmitOptions {
    * there) are not overtaken, see "Priorities" in the README.
    */
   priority?: number;
+  /**
+   * ArrayBuffers and MessagePorts in the input to move to the worker instead of copying them
+   * (threads and Web Workers; process workers get a copy). A moved buffer is no longer usable
+   * in the host (its byteLength becomes 0), as with `postMessage`'s transfer list.
+   */
+  transfer?: readonly Movable[];
   /**
    * Called with each `ctx.progress(value)` of the task while it runs (coalesced: the latest
    * value per event-loop turn of the worker), never after the task settled. A throw from it
@@ -325,6 +332,7 @@ const SUBMIT_KEYS = keysOf<SubmitOptions>({
   wait: true,
   priority: true,
   onProgress: true,
+  transfer: true,
 });
 const MAP_KEYS = keysOf<MapOptions>({
   ordered: true,
@@ -364,6 +372,14 @@ export function checkSubmitOptions(options: unknown, scope: "submit" | "put"): v
   checkTaskOptions(o);
   if (o.onProgress !== undefined && typeof o.onProgress !== "function") {
     throw typeError("onProgress", "a function", o.onProgress);
+  }
+  if (o.transfer !== undefined) {
+    if (!Array.isArray(o.transfer))
+      throw typeError("transfer", "an array of ArrayBuffers and MessagePorts", o.transfer);
+    o.transfer.forEach((item: unknown, i: number) => {
+      if (!isMovable(item)) throw typeError(`transfer[${i}]`, "an ArrayBuffer (not shared) or a MessagePort", item);
+      if (isDetached(item)) throw typeError(`transfer[${i}]`, "an ArrayBuffer that was not moved away already", item);
+    });
   }
 }
 

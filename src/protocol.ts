@@ -28,7 +28,7 @@ export interface WorkerConfig {
 export type ToWorker =
   | { t: "init"; config: WorkerConfig }
   /** Run a task; `name` null means the default export. */
-  | { t: "run"; id: number; name: string | null; input: unknown }
+  | { t: "run"; id: number; name: string | null; input: unknown; moved?: 1 }
   /**
    * Abort a task: drop it if not started (unless `ifStarted`: a timeout only concerns a task
    * that runs), abort its `ctx.signal` if running.
@@ -71,8 +71,11 @@ export type FromWorker =
   | { t: "exiting"; code: number; id?: number; wait?: boolean }
   /** The task failed; `die` means it threw a graceful-die error and the worker is retiring. */
   | { t: "err"; id: number; error: WireError; die?: boolean }
-  /** Tasks handed back without being started (on stop or graceful die). */
-  | { t: "returned"; ids: number[] }
+  /**
+   * Tasks handed back without being started (on stop, graceful die, `returnUnstarted`). The
+   * inputs of tasks whose `run` had `moved` come back too (their buffers moved back with them).
+   */
+  | { t: "returned"; ids: number[]; inputs?: { id: number; input: unknown }[] }
   /**
    * Liveness and memory (bytes): RSS for a process, heap for a thread. `runs`: `run` messages
    * received so far; `held`: the ids of the tasks it holds (running or waiting to start). A task

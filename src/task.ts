@@ -1,6 +1,7 @@
 /** One submitted task, as the pool tracks it. A class (not closures) to keep the hot path lean. */
 import type { Deadline } from "./deadlines.ts";
 import type { Outcome } from "./outcome.ts";
+import type { Movable } from "./transfer.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
 /** Waiting: for room in the queue. Sent: on a worker (running or prefetched there). */
@@ -47,6 +48,8 @@ export class Task {
   /** Bumped whenever the task's deadlines change, so stale timer entries are ignored. */
   deadlineGen = 0;
   abortListener: (() => void) | undefined;
+  /** What its input moves to the worker (`transfer` of submit), on adapters that move. */
+  moves: readonly Movable[] | undefined;
   /** Its place in the queue: lower runs first (-20 to 19, default 0). */
   priority = 0;
   /** `onProgress` of its submit: called with each progress report while it runs. */
@@ -55,7 +58,8 @@ export class Task {
   constructor(
     readonly id: number,
     readonly name: string | null,
-    readonly input: unknown,
+    /** Replaced when a worker hands a moved input back (its buffers came back with it). */
+    public input: unknown,
     readonly timeout: number,
     readonly signal: AbortSignal | undefined,
     readonly resolve: ((value: unknown) => void) | undefined,

@@ -4,6 +4,7 @@ import type { RetireReason } from "./events.ts";
 import type { ToWorker } from "./protocol.ts";
 import type { WorkerState, WorkerStats } from "./stats.ts";
 import type { Task } from "./task.ts";
+import { isDetached, type Movable } from "./transfer.ts";
 
 export class WorkerSlot {
   state: WorkerState = "starting";
@@ -29,6 +30,8 @@ export class WorkerSlot {
   /** The channel carried garbage: nothing more from it is read. */
   channelBroken = false;
   outbox: ToWorker[] = [];
+  /** What moves with a message of the outbox (moved task inputs), by message. */
+  outboxMoves: Map<ToWorker, readonly Movable[]> | undefined;
   flushQueued = false;
   tasksDone = 0;
   tasksSent = 0;
@@ -85,16 +88,34 @@ export class WorkerSlot {
       return [];
     }
     this.outbox = [];
+    const moves = this.outboxMoves;
+    this.outboxMoves = undefined;
+    const unsendable: { id: number; cause: unknown }[] = [];
+    if (moves !== undefined) {
+      // A moved input whose buffers are gone (moved to a worker that ended before starting it)
+      // cannot be sent again: postMessage would drop the message silently.
+      for (const [msg, list] of moves) {
+        const i = list.findIndex(isDetached);
+        if (i < 0 || msg.t !== "run") continue;
+        moves.delete(msg);
+        batch.splice(batch.indexOf(msg), 1);
+        unsendable.push({
+          id: msg.id,
+          cause: new Error(`transfer[${i}] was moved to a worker that ended before it started the task`),
+        });
+      }
+      if (batch.length === 0) return unsendable;
+    }
     try {
-      this.handle.send(batch);
-      return [];
+      if (moves === undefined) this.handle.send(batch);
+      else this.handle.send(batch, [...moves.values()].flat());
+      return unsendable;
     } catch {
       // find the messages the channel cannot carry
     }
-    const unsendable: { id: number; cause: unknown }[] = [];
     for (const msg of batch) {
       try {
-        this.handle.send([msg]);
+        this.handle.send([msg], moves?.get(msg));
       } catch (cause) {
         if (msg.t === "run") unsendable.push({ id: msg.id, cause });
       }

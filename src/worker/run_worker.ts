@@ -5,6 +5,7 @@
  */
 import { SerializationError } from "../errors.ts";
 import { type FromWorker, PROTOCOL_VERSION, type ToWorker, type WorkerConfig } from "../protocol.ts";
+import { isDetached, isMovable, isTransfer, type Movable, movablesIn } from "../transfer.ts";
 import { toWireError, type WireError } from "../wire_error.ts";
 import { ExitRequest } from "./exit_request.ts";
 
@@ -19,8 +20,11 @@ const WARMUP_TASKS = 8;
 
 /** The channel to the parent, as an adapter's worker entry provides it. */
 export interface WorkerEndpoint {
-  /** Send a batch; throws if a message cannot be serialized (then nothing was sent). */
-  send(batch: FromWorker[]): void;
+  /**
+   * Send a batch; throws if a message cannot be serialized (then nothing was sent). `transfer`:
+   * what to move with it (channels that cannot move ignore it and copy).
+   */
+  send(batch: FromWorker[], transfer?: readonly Movable[]): void;
   /** Deliver each batch from the parent to `handler`. */
   listen(handler: (batch: ToWorker[]) => void): void;
   /** Memory this worker is charged with, in bytes (RSS for a process, heap for a thread). */
@@ -96,6 +100,8 @@ interface Pending {
   id: number;
   name: string | null;
   input: unknown;
+  /** Its input was moved here (a transfer list): handing it back moves it back. */
+  moved: boolean;
 }
 
 /** What the entry's exit guard does with an exit called by task code. */
@@ -140,8 +146,8 @@ class WorkerRunner {
           this.runs++;
           // Sent before the pool learned that this worker is retiring: hand it straight back.
           if ((this.stopping && this.handedBack) || this.exitCode !== undefined) {
-            this.post({ t: "returned", ids: [msg.id] });
-          } else this.pending.push({ id: msg.id, name: msg.name, input: msg.input });
+            this.handBack([{ id: msg.id, name: msg.name, input: msg.input, moved: msg.moved === 1 }]);
+          } else this.pending.push({ id: msg.id, name: msg.name, input: msg.input, moved: msg.moved === 1 });
           break;
         case "abort":
           this.abort(msg.id, msg.reason, msg.ifStarted === true);
@@ -151,7 +157,7 @@ class WorkerRunner {
           break;
         case "returnUnstarted":
           // Work stealing: the pool gives these to an idle worker.
-          this.post({ t: "returned", ids: this.pending.map((p) => p.id) });
+          this.handBack(this.pending);
           this.pending.length = 0;
           break;
       }
@@ -249,7 +255,14 @@ class WorkerRunner {
       this.measured++;
     }
     if (ok) {
-      this.post({ t: "ok", id, value });
+      if (!isTransfer(value)) this.post({ t: "ok", id, value });
+      else if (value.list.some((item) => !isMovable(item) || isDetached(item))) {
+        // postMessage would drop the message silently: the task fails clearly instead
+        const problem = new SerializationError(
+          "the task's result cannot be sent to the pool: its transfer list holds something that is not an ArrayBuffer or MessagePort, or was moved already",
+        );
+        this.post({ t: "err", id, error: toWireError(problem) });
+      } else this.post({ t: "ok", id, value: value.value }, value.list);
     } else {
       const error = toWireError(value);
       const die = (this.config as WorkerConfig).dieErrors.includes(error.name);
@@ -280,7 +293,7 @@ class WorkerRunner {
       this.exitCode = code;
       this.post({ t: "exiting", code, wait: true });
       if (this.pending.length > 0) {
-        this.post({ t: "returned", ids: this.pending.map((p) => p.id) });
+        this.handBack(this.pending);
         this.pending.length = 0;
       }
     }
@@ -312,7 +325,7 @@ class WorkerRunner {
     this.stopping = true;
     this.handedBack = handBack;
     if (handBack && this.pending.length > 0) {
-      this.post({ t: "returned", ids: this.pending.map((p) => p.id) });
+      this.handBack(this.pending);
       this.pending.length = 0;
     }
     void this.maybeFinalize();
@@ -352,8 +365,27 @@ class WorkerRunner {
     }
   }
 
-  private post(msg: FromWorker): void {
+  /** Hand unstarted tasks back; moved inputs go back with their buffers, to be sent again. */
+  private handBack(tasks: readonly Pending[]): void {
+    const ids = tasks.map((p) => p.id);
+    const moved = tasks.filter((p) => p.moved);
+    if (moved.length === 0) {
+      this.post({ t: "returned", ids });
+      return;
+    }
+    const inputs = moved.map((p) => ({ id: p.id, input: p.input }));
+    this.post(
+      { t: "returned", ids, inputs },
+      moved.flatMap((p) => movablesIn(p.input)),
+    );
+  }
+
+  /** What moves with a message of the outbox (moved results and inputs), by message. */
+  private outboxMoves: Map<FromWorker, readonly Movable[]> | undefined;
+
+  private post(msg: FromWorker, moves?: readonly Movable[]): void {
     this.outbox.push(msg);
+    if (moves !== undefined && moves.length > 0) (this.outboxMoves ??= new Map()).set(msg, moves);
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(() => this.flush());
@@ -380,15 +412,18 @@ class WorkerRunner {
     if (this.outbox.length === 0) return;
     const batch = this.outbox;
     this.outbox = [];
+    const moves = this.outboxMoves;
+    this.outboxMoves = undefined;
     try {
-      this.endpoint.send(batch);
+      if (moves === undefined) this.endpoint.send(batch);
+      else this.endpoint.send(batch, [...moves.values()].flat());
       return;
     } catch {
       // fall through: find the message(s) that cannot be sent
     }
     for (const msg of batch) {
       try {
-        this.endpoint.send([msg]);
+        this.endpoint.send([msg], moves?.get(msg));
       } catch (err) {
         this.sendReplacement(msg, err);
       }
