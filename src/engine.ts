@@ -337,7 +337,10 @@ export class PoolEngine implements SupervisorHost {
 
   send(slot: WorkerSlot, msg: ToWorker, moves?: readonly Movable[]): void {
     slot.outbox.push(msg);
-    if (moves !== undefined) (slot.outboxMoves ??= new Map()).set(msg, moves);
+    if (moves !== undefined) {
+      slot.outboxMoves ??= new Map();
+      slot.outboxMoves.set(msg, moves);
+    }
     if (!slot.flushQueued) {
       slot.flushQueued = true;
       queueMicrotask(() => this.flush(slot));

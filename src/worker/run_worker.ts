@@ -385,7 +385,10 @@ class WorkerRunner {
 
   private post(msg: FromWorker, moves?: readonly Movable[]): void {
     this.outbox.push(msg);
-    if (moves !== undefined && moves.length > 0) (this.outboxMoves ??= new Map()).set(msg, moves);
+    if (moves !== undefined && moves.length > 0) {
+      this.outboxMoves ??= new Map();
+      this.outboxMoves.set(msg, moves);
+    }
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(() => this.flush());
