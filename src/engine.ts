@@ -1,10 +1,9 @@
 /**
- * The pool engine: the task side. Queue, dispatch, deadlines, the one place a task settles, and the
- * adapter callbacks (a worker's messages and exit). The worker set and its supervision live in
- * {@link Supervisor}. Nothing here touches a runtime API: workers come from the adapter.
+ * The pool engine: the task side. Queue, dispatch, deadlines, the one place a task settles, a
+ * worker's task messages, and what becomes of its tasks when it is gone. The worker set, its
+ * lifecycle and supervision live in {@link Supervisor}. Nothing here touches a runtime API.
  */
 import { type Adapter, loadAdapter, type WorkerExit } from "./adapter.ts";
-import { checkBatch } from "./channel.ts";
 import { Counters, type SettleKind } from "./counters.ts";
 import { type Deadline, Deadlines } from "./deadlines.ts";
 import { DispatchWindow } from "./dispatch_window.ts";
@@ -16,8 +15,7 @@ import {
   TaskTimeoutError,
   WorkerStartError,
 } from "./errors.ts";
-import type { WorkerExitDetail } from "./events.ts";
-import { plannedExit, runningTaskOutcome } from "./exit_outcome.ts";
+import { runningTaskOutcome } from "./exit_outcome.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
@@ -28,6 +26,7 @@ import { Clock, MAX_REQUEUES, Task, TaskState } from "./task.ts";
 import { TaskQueue } from "./task_queue.ts";
 import { timerDelay } from "./validate.ts";
 import { fromWireError, toWireError } from "./wire_error.ts";
+import { finalized, mayStart } from "./worker_lifecycle.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
 const now = (): number => performance.now();
@@ -52,11 +51,7 @@ export class PoolEngine implements SupervisorHost {
   private startPromise: Promise<void> | undefined;
   /** close() or destroy() was called: no new task is taken, even while the pool still starts. */
   private closeRequested = false;
-  /** First workers that have not yet run init. */
-  private initialPending = 0;
-  private startSettle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private idleWaiters: (() => void)[] = [];
-  private exitWaiters: (() => void)[] = [];
   private readonly window: DispatchWindow;
   /** Work arrived since the last "drain". */
   private busy = false;
@@ -104,12 +99,12 @@ export class PoolEngine implements SupervisorHost {
       throw err;
     }
     if (this.state !== "starting") throw new PoolClosedError();
-    const started = new Promise<void>((resolve, reject) => {
-      this.startSettle = { resolve, reject };
-    });
-    this.initialPending = this.workers.size;
-    this.workers.begin(adapter);
-    await started;
+    await this.workers.begin(adapter);
+  }
+
+  /** The first workers ran init (the supervisor tells). */
+  onStarted(): void {
+    this.state = "running";
   }
 
   // ---------------------------------------------------------------- submit
@@ -285,7 +280,7 @@ export class PoolEngine implements SupervisorHost {
    */
   private promoteClocks(slot: WorkerSlot): void {
     const limit = this.opts.concurrency;
-    if (slot.clocked >= limit || slot.retiring === "gracefulDie" || slot.killSent || slot.exitDeferred) return;
+    if (slot.clocked >= limit || !mayStart(slot.life)) return;
     const t = now();
     for (const task of slot.outstanding.values()) {
       if (slot.clocked >= limit) break;
@@ -331,11 +326,11 @@ export class PoolEngine implements SupervisorHost {
       this.leaveWorker(task, slot);
       slot.tasksDone++;
       slot.stuck = false; // it makes progress
-      if (slot.state !== "exited" && slot.state !== "zombie") {
+      if (!slot.gone) {
         // The worker may still answer for a task the pool settled without its word.
         if (!fromWorker) slot.late.add(task.id);
         this.promoteClocks(slot);
-        if (slot.stopSent && slot.outstanding.size === 0) this.workers.armStopTimer(slot);
+        if (slot.outstanding.size === 0) this.workers.armStopTimer(slot);
       }
     }
     this.deadlines.remove(task.soft);
@@ -459,16 +454,9 @@ export class PoolEngine implements SupervisorHost {
 
   // ---------------------------------------------------------------- workers
 
-  onMessages(slot: WorkerSlot, received: unknown): void {
-    if (slot.exitSeen || slot.channelBroken) return;
-    const problem = checkBatch(received, (id) => slot.outstanding.has(id) || slot.late.has(id));
-    if (problem !== null) {
-      this.onChannelError(slot, problem);
-      return;
-    }
-    const batch = received as FromWorker[];
-    slot.lastSeen = now();
-    for (const msg of batch) {
+  /** A worker's task messages, in order (the supervisor read the batch and handles the rest). */
+  onTaskMessages(slot: WorkerSlot, msgs: FromWorker[]): void {
+    for (const msg of msgs) {
       switch (msg.t) {
         case "started":
           for (const id of msg.ids) {
@@ -501,37 +489,28 @@ export class PoolEngine implements SupervisorHost {
           slot.stealSent = false;
           this.requeue(msg.ids.map((id) => slot.outstanding.get(id)).filter((t): t is Task => t !== undefined));
           this.promoteClocks(slot);
-          if (slot.stopSent && slot.outstanding.size === 0) this.workers.armStopTimer(slot);
+          if (slot.outstanding.size === 0) this.workers.armStopTimer(slot);
           break;
         case "exiting":
           if (msg.id !== undefined) {
             // Its own exit: it was running, and ends with the worker.
             const task = slot.outstanding.get(msg.id);
             if (task) task.started = true;
-          } else if (msg.wait === true && !slot.exitDeferred) {
+          } else if (msg.wait === true) {
             // A stray exit from outside any task body: the worker finishes what runs, hands back
             // the rest and exits; the pool treats it as a graceful die (bounded, replaced first).
-            slot.exitDeferred = true;
             this.workers.gracefulDie(slot);
           }
           break;
         case "hb":
-          this.workers.memory(slot, msg.mem);
           if (msg.runs !== undefined && msg.held !== undefined) this.checkHeld(slot, msg.runs, msg.held);
-          break;
-        case "ready":
-          this.onReady(slot);
-          break;
-        case "initError":
-          slot.startError = new WorkerStartError(`worker ${slot.id} failed to start: ${msg.error.message}`, {
-            cause: fromWireError(msg.error),
-          });
-          break;
-        case "stopped":
-          slot.finalized = true;
           break;
       }
     }
+  }
+
+  /** Workers may take tasks (the supervisor tells, after a batch or an exit). */
+  onCapacity(): void {
     this.pump();
   }
 
@@ -549,7 +528,7 @@ export class PoolEngine implements SupervisorHost {
     const t = now();
     const after = Math.max(STEAL_AFTER_MIN_MS, STEAL_AFTER_RUNS * this.window.runMs);
     for (const slot of this.workers.slots) {
-      if (slot.stealSent || slot.state !== "ready" || slot.outstanding.size <= this.opts.concurrency) continue;
+      if (slot.stealSent || slot.life.phase !== "ready" || slot.outstanding.size <= this.opts.concurrency) continue;
       let running = 0;
       let youngest = Number.POSITIVE_INFINITY;
       for (const task of slot.outstanding.values()) {
@@ -577,54 +556,25 @@ export class PoolEngine implements SupervisorHost {
     }
     if (lost.length === 0) return;
     for (const task of lost) task.started = true;
-    this.onChannelError(
+    this.workers.onChannelError(
       slot,
       `no answer for task${lost.length > 1 ? "s" : ""} ${lost.map((t) => t.id).join(", ")}`,
       "lost",
     );
   }
 
-  /** The channel carried something that is not a protocol batch: the worker is killed. */
-  onChannelError(slot: WorkerSlot, received: string, kind: "invalid" | "lost" = "invalid"): void {
-    if (slot.exitSeen || slot.channelBroken) return;
-    slot.channelBroken = true;
-    this.workers.channelErrors++;
-    this.emit("channel", { workerId: slot.id, kind, received });
-    this.workers.kill(slot, "channel");
-  }
-
-  /** A task's own message on a channel mpms shares with it: ignored, counted, reported. */
-  onForeignMessage(slot: WorkerSlot, received: string): void {
-    this.workers.foreignMessages++;
-    this.emit("channel", { workerId: slot.id, kind: "foreign", received });
-  }
-
-  private onReady(slot: WorkerSlot): void {
-    if (slot.state !== "starting") return; // a duplicate "ready"
-    this.workers.ready(slot);
-    // start() resolves once each first worker has run init, even if one crashed since.
-    if (slot.initial && this.state === "starting" && --this.initialPending === 0) {
-      this.state = "running";
-      this.workers.started();
-      this.startSettle?.resolve();
-    }
-  }
-
-  onExit(slot: WorkerSlot, exit: WorkerExit): void {
-    if (slot.exitSeen) return;
-    slot.exitSeen = true;
-    const wasStarting = slot.state === "starting";
-    slot.state = slot.zombie ? "zombie" : "exited";
-    slot.clearTimers();
-    const reason = this.workers.exitReason(slot, wasStarting);
-    const planned = plannedExit(slot);
-
+  /**
+   * The worker is gone (the supervisor tells, before it reports the exit). Tasks on the worker:
+   * those it said it started fail, the others go back to the queue.
+   */
+  onWorkerGone(slot: WorkerSlot, exit: WorkerExit): void {
+    const done = finalized(slot.life);
     // Tasks on the worker: those it said it started fail, the others go back to the queue. A
     // worker that finalized had finished or handed back every task it received: whatever is
     // still outstanding never reached it.
     const back: Task[] = [];
     const started: Task[] = [];
-    for (const task of slot.outstanding.values()) (task.started && !slot.finalized ? started : back).push(task);
+    for (const task of slot.outstanding.values()) (task.started && !done ? started : back).push(task);
     for (const task of started) {
       // Killed for its own timeout before its start report came (a synchronous task blocks the
       // flush): the report arrived with the exit, and the outcome is still its timeout.
@@ -632,51 +582,22 @@ export class PoolEngine implements SupervisorHost {
         this.settle(task, false, new TaskTimeoutError(task.timeout), "timeout");
         continue;
       }
-      const { error, kind } = runningTaskOutcome(slot, exit);
+      const { error, kind } = runningTaskOutcome(slot.id, slot.life, exit);
       this.settle(task, false, error, kind);
     }
-    if (!slot.finalized) {
+    if (!done) {
       // It may have run without a word (its start report and result lost with the worker):
       // bounded, so a task that kills every worker it reaches cannot circle for ever.
       for (const task of back) {
         if (++task.requeues <= MAX_REQUEUES) continue;
         if (task.timedOut) this.settle(task, false, new TaskTimeoutError(task.timeout), "timeout");
         else {
-          const { error, kind } = runningTaskOutcome(slot, exit);
+          const { error, kind } = runningTaskOutcome(slot.id, slot.life, exit);
           this.settle(task, false, error, kind);
         }
       }
     }
     this.requeue(back);
-
-    const detail: WorkerExitDetail = { workerId: slot.id, code: exit.code, signal: exit.signal, reason, planned };
-    if (exit.error !== undefined) detail.error = exit.error;
-    this.emit("workerexit", detail);
-    if (slot.zombie) this.emit("workerzombie", { workerId: slot.id, reason });
-
-    if (wasStarting && slot.initial && this.state === "starting" && reason !== "start") {
-      // Retired before it ran init (recycle, resize): its replacement serves instead.
-      if (--this.initialPending === 0) {
-        this.state = "running";
-        this.workers.started();
-        this.startSettle?.resolve();
-      }
-    }
-    if (wasStarting && this.state === "starting" && reason === "start") {
-      this.workers.exited(slot, reason, exit.error);
-      const err =
-        (slot.startError as Error | undefined) ??
-        new WorkerStartError(`worker ${slot.id} exited during start (code ${exit.code}, signal ${exit.signal})`, {
-          cause: exit.error,
-        });
-      this.fail(err);
-      this.startSettle?.reject(err);
-      this.checkExited();
-      return;
-    }
-    this.workers.exited(slot, reason, slot.startError ?? exit.error);
-    this.pump();
-    this.checkExited();
   }
 
   /** The pool cannot run tasks any more: reject what waits, stop restarting. */
@@ -690,7 +611,7 @@ export class PoolEngine implements SupervisorHost {
     this.queue.refuseWaiters(unavailable, this.unlisten);
     for (const task of this.queue.drain()) this.settle(task, false, unavailable, "failed");
     this.emit("failed", { error: unavailable });
-    for (const slot of this.workers.slots) if (slot.state === "starting") this.workers.kill(slot, "start");
+    for (const slot of this.workers.slots) if (slot.life.phase === "starting") this.workers.kill(slot, "start");
     this.checkIdle();
   }
 
@@ -715,21 +636,10 @@ export class PoolEngine implements SupervisorHost {
     for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  private checkExited(): void {
-    if (this.workers.empty) for (const w of this.exitWaiters.splice(0)) w();
-  }
-
   private whenIdle(): Promise<void> {
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve);
       this.checkIdle();
-    });
-  }
-
-  private whenExited(): Promise<void> {
-    return new Promise((resolve) => {
-      this.exitWaiters.push(resolve);
-      this.checkExited();
     });
   }
 
@@ -748,13 +658,13 @@ export class PoolEngine implements SupervisorHost {
     const race = <T>(p: Promise<T>): Promise<T | "timeout"> => Promise.race([p, deadline]);
     try {
       if (this.state === "starting" && (await race(this.start().catch(() => {}))) === "timeout") return destroy();
-      if ((this.state as PoolState) === "closed") return this.whenExited();
+      if ((this.state as PoolState) === "closed") return this.workers.whenEmpty();
       if (this.state !== "failed") this.state = "closing";
       if ((await race(this.whenIdle())) === "timeout") return destroy();
       if ((this.state as PoolState) !== "closed") {
         this.workers.stopAll();
       }
-      if ((await race(this.whenExited())) === "timeout") return destroy();
+      if ((await race(this.workers.whenEmpty())) === "timeout") return destroy();
     } finally {
       if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
       this.closeTimer = undefined;
@@ -804,9 +714,9 @@ export class PoolEngine implements SupervisorHost {
       for (const task of [...slot.outstanding.values()]) this.settle(task, false, closed, "cancelled");
       this.workers.kill(slot, "destroy");
     }
-    this.startSettle?.reject(closed);
+    this.workers.abortStart(closed);
     this.checkIdle();
-    await this.whenExited();
+    await this.workers.whenEmpty();
     this.finish();
   }
 
