@@ -11,8 +11,8 @@
  * any state but exited ──exit──▶ exited
  * ```
  *
- * `killed` keeps the state it was killed in (`from`): a killed worker looks, to stats and events,
- * as it did, and its own reports (`ready`, `stopped`, a graceful die) still land there.
+ * `killed` keeps the state it was killed in (`from`): its own reports (`ready`, `stopped`, a
+ * graceful die) still land there, and its exit is judged from it.
  */
 import type { RetireReason } from "./events.ts";
 import type { WorkerState } from "./stats.ts";
@@ -201,11 +201,14 @@ function describe(life: Lifecycle): string {
 
 // ---------------------------------------------------------------- predicates
 
-/** The public state (stats, events): a killed worker shows the state it was killed in. */
+/**
+ * The public state (stats, events). A killed worker is on its way out, whatever it was doing: it
+ * shows as stopping (never as ready, which would count it toward readiness until its exit).
+ */
 export function publicState(life: Lifecycle): WorkerState {
   switch (life.phase) {
     case "killed":
-      return publicState(life.from);
+      return "stopping";
     case "exited":
       return life.zombie ? "zombie" : "exited";
     default:

@@ -49,10 +49,10 @@ const EVENTS: Record<string, LifecycleEvent> = {
 // biome-ignore format: a table
 const TABLE: Record<string, string[]> = {
   //        ready        takeOver    retire      stop        gracefulDie armStop     stopped     kill        exit
-  starting: ["ready",    "!",        "starting", "!",        "stopping", "!",        "!",        "starting", "exited"],
-  standby: ["-",         "ready",    "standby",  "stopping", "stopping", "!",        "!",        "standby",  "exited"],
-  ready: ["-",           "-",        "retiring", "stopping", "stopping", "!",        "!",        "ready",    "exited"],
-  retiring: ["-",        "-",        "-",        "stopping", "stopping", "!",        "!",        "retiring", "exited"],
+  starting: ["ready",    "!",        "starting", "!",        "stopping", "!",        "!",        "stopping", "exited"],
+  standby: ["-",         "ready",    "standby",  "stopping", "stopping", "!",        "!",        "stopping", "exited"],
+  ready: ["-",           "-",        "retiring", "stopping", "stopping", "!",        "!",        "stopping", "exited"],
+  retiring: ["-",        "-",        "-",        "stopping", "stopping", "!",        "!",        "stopping", "exited"],
   stopping: ["-",        "-",        "-",        "-",        "stopping", "stopping", "stopping", "stopping", "exited"],
   killed: ["-",          "-",        "-",        "-",        "stopping", "-",        "!",        "-",        "exited"],
   exited: ["!",          "!",        "!",        "!",        "!",        "!",        "!",        "-",        "-"],
@@ -86,11 +86,12 @@ describe("worker lifecycle", () => {
     expect(accepting(ready)).toBe(true);
   });
 
-  it("a killed worker shows the state it was killed in, and its own reports still land", () => {
+  it("a killed worker shows as stopping; its own reports still land on the state it was killed in", () => {
     const killed = transition(STATES.starting as Lifecycle, EVENTS.kill as LifecycleEvent) as Lifecycle;
-    expect([publicState(killed), alive(killed), accepting(killed)]).toEqual(["starting", false, false]);
+    expect([publicState(killed), alive(killed), accepting(killed)]).toEqual(["stopping", false, false]);
     const ready = transition(killed, EVENTS.ready as LifecycleEvent) as Lifecycle;
-    expect([ready.phase, publicState(ready), accepting(ready)]).toEqual(["killed", "ready", false]);
+    expect([ready.phase, publicState(ready), accepting(ready)]).toEqual(["killed", "stopping", false]);
+    expect(ready.phase === "killed" && ready.from.phase).toBe("ready");
     expect(killReasonOf(ready)).toBe("timeout");
   });
 
