@@ -34,6 +34,11 @@ const now = (): number => performance.now();
 /** Deadline kinds. */
 const SOFT = 0; // task timeout: abort ctx.signal
 const HARD = 1; // timeout/abort + kill grace: settle, then kill the worker
+const CHECK = 2; // an unstarted task waited for its start report: is its worker silent now?
+/** A hard deadline the host noticed this late (ms) was due while its event loop was blocked… */
+const NOTICED_LATE_MS = 20;
+/** …and is judged this long after (ms), once the messages that came meanwhile are read. */
+const PUT_OFF_MS = 5;
 /** Work stealing takes unstarted tasks from a worker busy this long at least… */
 const STEAL_AFTER_MIN_MS = 200;
 /** …and this many average run times. */
@@ -236,7 +241,9 @@ export class PoolEngine implements SupervisorHost {
     task.sendSeq = slot.tasksSent;
     this.inFlight++;
     this.send(slot, { t: "run", id: task.id, name: task.name, input: task.input });
-    if (slot.clocked < this.opts.concurrency) this.startClock(task, Clock.Inferred, task.dispatchedAt);
+    // A free lane goes to the first task in send order without a clock, which may be an earlier
+    // one waiting for its start report: never to a task the worker cannot have started yet.
+    this.promoteClocks(slot);
     if (slot.taskLimit !== Number.POSITIVE_INFINITY) {
       if (slot.tasksSent >= slot.taskLimit) this.workers.planRetire(slot, "maxTasks", false);
       else if (slot.replacement === null && slot.tasksSent >= slot.taskLimit - this.workers.leadTasks(slot)) {
@@ -257,6 +264,8 @@ export class PoolEngine implements SupervisorHost {
     (task.worker as WorkerSlot).clocked++;
     task.clock = clock;
     task.startedAt = at;
+    this.deadlines.remove(task.check);
+    task.check = undefined;
     if (task.timeout !== Number.POSITIVE_INFINITY) {
       task.soft = this.deadlines.add(at + task.timeout, task, SOFT, task.deadlineGen);
     }
@@ -269,14 +278,17 @@ export class PoolEngine implements SupervisorHost {
     if (task.clock !== Clock.None) slot.clocked--;
     this.deadlines.remove(task.soft);
     this.deadlines.remove(task.hard);
+    this.deadlines.remove(task.check);
     task.soft = undefined;
     task.hard = undefined;
+    task.check = undefined;
   }
 
   /**
-   * After a task left a live worker, the next ones in send order within `concurrency` get an
-   * inferred clock: the worker has room for them, so they have probably started (their start
-   * report may be stuck behind a long synchronous task). Only for timeouts, never for outcomes.
+   * When a task is sent to or leaves a live worker, the first ones in send order within
+   * `concurrency` get an inferred clock: the worker has room for them, so they have probably
+   * started (their start report may be stuck behind a long synchronous task). Only for
+   * timeouts, never for outcomes.
    */
   private promoteClocks(slot: WorkerSlot): void {
     const limit = this.opts.concurrency;
@@ -384,6 +396,7 @@ export class PoolEngine implements SupervisorHost {
       task.dispatchedAt = 0;
       task.startedAt = 0;
       task.abortSent = null;
+      task.putOff = false;
       task.deadlineGen++;
       if (task.signal?.aborted) {
         this.settle(task, false, task.signal.reason, "cancelled");
@@ -413,7 +426,22 @@ export class PoolEngine implements SupervisorHost {
       task.hard = this.deadlines.add(now() + this.opts.killGrace, task, HARD, task.deadlineGen);
       return;
     }
+    if (entry.kind === CHECK) {
+      task.check = undefined;
+      // A clock since (it started, or got a free lane) or an abort: their deadlines decide.
+      if (!task.started && task.clock === Clock.None && task.abortSent === null) this.notStarted(task, slot);
+      return;
+    }
     task.hard = undefined;
+    // Noticed late, the host's event loop was blocked: what the worker said meanwhile (a result,
+    // a start) waits behind this timer. Judged once those are read (once: a host that is always
+    // late still judges).
+    const t = now();
+    if (t - entry.at > NOTICED_LATE_MS && !task.putOff) {
+      task.putOff = true;
+      task.hard = this.deadlines.add(t + PUT_OFF_MS, task, HARD, task.deadlineGen);
+      return;
+    }
     // HARD: record the outcome first, so it never depends on the kill working.
     if (task.abortSent === "abort") {
       // Kill only for a task that runs, or may (silent, and no other task of ours blocks it): an
@@ -429,21 +457,45 @@ export class PoolEngine implements SupervisorHost {
       this.workers.kill(slot, "timeout");
       return;
     }
-    // The worker never said it started this task. If it still answers, it has not: the clock
-    // was early, so wait for the start report. If it is silent, something blocks it (most likely
-    // this task, its start report stuck behind it): kill it; the task goes back to the queue, and
-    // after MAX_REQUEUES such rounds it fails with TaskTimeoutError.
     task.abortSent = null;
-    // A task of its own that the worker did start is what keeps it busy: that one's deadline
-    // decides, and this one goes back to the queue if the worker is killed for it.
-    if (this.workers.responsive(slot) || this.otherStarted(slot, task)) {
+    this.notStarted(task, slot);
+  }
+
+  /**
+   * A task's deadline passed and the worker never said it started it. If the worker is silent,
+   * no task of it said it started, and this one holds a lane (the worker starts in send order),
+   * this task is what blocks it, its start report stuck behind it: the worker is killed, the
+   * task goes back to the queue, and after MAX_REQUEUES such rounds it fails with
+   * TaskTimeoutError. Otherwise it has not started: the clock was early, and it waits for its
+   * start report without one; a task that started decides by its own deadline, and if the
+   * worker still answered, the pool looks again once silence would tell (a task that blocks the
+   * worker just as its deadline comes). So no task that never started costs a neighbour its run.
+   */
+  private notStarted(task: Task, slot: WorkerSlot): void {
+    const answers = this.workers.responsive(slot);
+    if (!answers && !this.otherStarted(slot, task) && this.holdsLane(slot, task)) {
+      task.timedOut = true;
+      this.workers.kill(slot, "timeout");
+      return;
+    }
+    if (task.clock !== Clock.None) {
       slot.clocked--;
       task.clock = Clock.None;
       task.startedAt = 0;
-      return;
     }
-    task.timedOut = true;
-    this.workers.kill(slot, "timeout");
+    if (answers && task.timeout !== Number.POSITIVE_INFINITY) {
+      task.check = this.deadlines.add(now() + this.workers.silentAfter + 1, task, CHECK, task.deadlineGen);
+    }
+  }
+
+  /** Whether `task` is among the first `concurrency` tasks of its worker, in send order. */
+  private holdsLane(slot: WorkerSlot, task: Task): boolean {
+    let ahead = 0;
+    for (const other of slot.outstanding.values()) {
+      if (other === task) return true;
+      if (++ahead >= this.opts.concurrency) return false;
+    }
+    return false;
   }
 
   /** Whether the worker said it started some task other than `task`. */

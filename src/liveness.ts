@@ -18,7 +18,12 @@ type LivenessOptions = Pick<ResolvedOptions, "heartbeatInterval" | "heartbeatTim
  * without heartbeats: then it counts as not answering.
  */
 export function responsive(slot: WorkerSlot, heartbeatInterval: number, t: number = now()): boolean {
-  return heartbeatInterval > 0 && t - slot.lastSeen <= 2 * heartbeatInterval + 50;
+  return heartbeatInterval > 0 && t - slot.lastSeen <= silentAfter(heartbeatInterval);
+}
+
+/** How long a worker beating every `heartbeatInterval` ms may say nothing and still count as answering. */
+export function silentAfter(heartbeatInterval: number): number {
+  return 2 * heartbeatInterval + 50;
 }
 
 /** The workers that missed their beats for good at time `t` (see the module comment). */

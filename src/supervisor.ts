@@ -11,7 +11,7 @@ import { checkBatch } from "./channel.ts";
 import { PoolUnavailableError, WorkerStartError } from "./errors.ts";
 import type { BackoffDetail, RetireReason, WorkerExitDetail } from "./events.ts";
 import { exitReason, failedExit, plannedExit } from "./exit_outcome.ts";
-import { responsive, SupervisionTick, silentWorkers } from "./liveness.ts";
+import { responsive, SupervisionTick, silentAfter, silentWorkers } from "./liveness.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./protocol.ts";
 import { RestartPolicy } from "./restart_policy.ts";
@@ -560,6 +560,11 @@ export class Supervisor {
   /** Whether the worker answered lately (see {@link responsive}). */
   responsive(slot: WorkerSlot): boolean {
     return responsive(slot, this.opts.heartbeatInterval);
+  }
+
+  /** How long a worker may say nothing and still count as answering (ms). */
+  get silentAfter(): number {
+    return silentAfter(this.opts.heartbeatInterval);
   }
 
   resize(workers: number): void {

@@ -32,6 +32,10 @@ export class Task {
   /** Its soft and hard deadlines in the heap, removed when it settles or leaves its worker. */
   soft: Deadline<Task> | undefined;
   hard: Deadline<Task> | undefined;
+  /** A look, without a clock, at whether its worker fell silent while it waited to start. */
+  check: Deadline<Task> | undefined;
+  /** Its hard deadline, noticed late by a blocked host, was put off once to read what came meanwhile. */
+  putOff = false;
   /** Its place among the `run` messages sent to its current worker (1: the first). */
   sendSeq = 0;
   submittedAt: number;
