@@ -397,6 +397,7 @@ export class PoolEngine implements SupervisorHost {
       task.startedAt = 0;
       task.abortSent = null;
       task.putOff = false;
+      task.timeoutAborted = false;
       task.deadlineGen++;
       if (task.signal?.aborted) {
         this.settle(task, false, task.signal.reason, "cancelled");
@@ -418,6 +419,7 @@ export class PoolEngine implements SupervisorHost {
       task.soft = undefined;
       if (task.abortSent !== null) return;
       task.abortSent = "timeout";
+      task.timeoutAborted = true;
       const reason = toWireError(
         Object.assign(new Error(`task timed out after ${task.timeout} ms`), { name: "TimeoutError" }),
       );
@@ -530,7 +532,7 @@ export class PoolEngine implements SupervisorHost {
           task.started = true;
           if (msg.t === "ok") this.settle(task, true, msg.value, "completed", true);
           else if (task.abortSent === "abort") this.settle(task, false, task.signal?.reason, "cancelled", true);
-          else if (task.abortSent === "timeout") {
+          else if (task.abortSent === "timeout" || (task.timeoutAborted && msg.error.name === "TimeoutError")) {
             const err = new TaskTimeoutError(task.timeout);
             (err as { cause?: unknown }).cause = fromWireError(msg.error);
             this.settle(task, false, err, "timeout", true);

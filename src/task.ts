@@ -43,6 +43,12 @@ export class Task {
   startedAt = 0;
   /** A soft timeout or user abort was sent to the worker; the value is why. */
   abortSent: "timeout" | "abort" | null = null;
+  /**
+   * A timeout's abort went to its current worker. It acts only if the task runs when the worker
+   * reads it, which the pool may learn after the task's hard deadline let it wait unstarted: an
+   * error with the abort's reason is then still the timeout's.
+   */
+  timeoutAborted = false;
   /** Bumped whenever the task's deadlines change, so stale timer entries are ignored. */
   deadlineGen = 0;
   abortListener: (() => void) | undefined;

@@ -233,6 +233,25 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
     await pool.close();
   });
 
+  it("8: a timeout's abort that reaches a task as it starts, after its deadline let it wait, is its timeout", async () => {
+    const pool = make<number, number>({
+      ...supervised(adapter),
+      adapter,
+      workers: 1,
+      concurrency: 2,
+      killGrace: 50,
+    });
+    await pool.start();
+    const blocking = pool.submit(600, { name: "block" });
+    // It has a free lane but starts only once the block ends, and reads its abort just after.
+    const behind = pool.submit(2, { name: "sleepAbortable", timeout: 30 }).catch(caught);
+    expect(await blocking).toBe(600);
+    const err = await behind;
+    expect(err).toBeInstanceOf(TaskTimeoutError);
+    expect(pool.stats().retirements.timeout ?? 0).toBe(0);
+    await pool.close();
+  });
+
   it("11: a deadline the host notices late is judged after what the worker said meanwhile", async () => {
     const pool = make<number, number>({ ...supervised(adapter), adapter, workers: 1, killGrace: 50 });
     await pool.start();
