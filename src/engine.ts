@@ -1,11 +1,12 @@
 /**
- * The pool engine: the task side. Queue, dispatch, deadlines, the one place a task settles, a
- * worker's task messages, and what becomes of its tasks when it is gone. The worker set, its
- * lifecycle and supervision live in {@link Supervisor}. Nothing here touches a runtime API.
+ * The pool engine: the task side. Queue, dispatch, the one place a task settles, a worker's task
+ * messages, what becomes of its tasks when it is gone, close and destroy. Timeout clocks and
+ * deadlines are in task_clocks.ts, work stealing in work_stealing.ts; the worker set, its
+ * lifecycle and supervision in {@link Supervisor}. Nothing here touches a runtime API.
  */
 import { type Adapter, loadAdapter, type WorkerExit } from "./adapter.ts";
+import { CloseDeadline } from "./close_deadline.ts";
 import { Counters, type SettleKind } from "./counters.ts";
-import { type Deadline, Deadlines } from "./deadlines.ts";
 import { DispatchWindow } from "./dispatch_window.ts";
 import {
   PoolClosedError,
@@ -23,26 +24,14 @@ import { ResultsChannel } from "./results.ts";
 import type { PoolState, PoolStats } from "./stats.ts";
 import { Supervisor, type SupervisorHost } from "./supervisor.ts";
 import { Clock, MAX_REQUEUES, Task, TaskState } from "./task.ts";
+import { TaskClocks } from "./task_clocks.ts";
 import { TaskQueue } from "./task_queue.ts";
-import { timerDelay } from "./validate.ts";
 import { fromWireError, toWireError } from "./wire_error.ts";
-import { finalized, mayStart } from "./worker_lifecycle.ts";
+import { stealFrom } from "./work_stealing.ts";
+import { finalized } from "./worker_lifecycle.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
 const now = (): number => performance.now();
-
-/** Deadline kinds. */
-const SOFT = 0; // task timeout: abort ctx.signal
-const HARD = 1; // timeout/abort + kill grace: settle, then kill the worker
-const CHECK = 2; // an unstarted task waited for its start report: is its worker silent now?
-/** A hard deadline the host noticed this late (ms) was due while its event loop was blocked… */
-const NOTICED_LATE_MS = 20;
-/** …and is judged this long after (ms), once the messages that came meanwhile are read. */
-const PUT_OFF_MS = 5;
-/** Work stealing takes unstarted tasks from a worker busy this long at least… */
-const STEAL_AFTER_MIN_MS = 200;
-/** …and this many average run times. */
-const STEAL_AFTER_RUNS = 4;
 
 type Emit = (type: string, detail: unknown) => void;
 
@@ -50,7 +39,7 @@ export class PoolEngine implements SupervisorHost {
   state: PoolState = "idle";
   readonly results = new ResultsChannel<Outcome>();
   private readonly queue: TaskQueue;
-  private readonly deadlines: Deadlines<Task>;
+  private readonly clocks: TaskClocks;
   readonly workers: Supervisor;
   private nextTaskId = 0;
   private startPromise: Promise<void> | undefined;
@@ -62,10 +51,7 @@ export class PoolEngine implements SupervisorHost {
   private busy = false;
   private inFlight = 0;
   private readonly counters = new Counters();
-  /** close()'s deadline (performance.now() time; Infinity: none), its timer, and what ends it. */
-  private closeAt = Number.POSITIVE_INFINITY;
-  private closeTimer: ReturnType<typeof setTimeout> | undefined;
-  private closeExpired: (() => void) | undefined;
+  private readonly closeDeadline = new CloseDeadline();
   /** Why the pool failed: what every task it can no longer run settles with. */
   private unavailable: PoolUnavailableError | undefined;
 
@@ -79,7 +65,11 @@ export class PoolEngine implements SupervisorHost {
       this.busy = true;
       this.counters.submitted++;
     });
-    this.deadlines = new Deadlines(now, (entry) => this.onDeadline(entry));
+    this.clocks = new TaskClocks(opts, {
+      settle: (task, ok, value, kind) => this.settle(task, ok, value, kind),
+      send: (slot, msg) => this.send(slot, msg),
+      workers: this.workers,
+    });
   }
 
   // ---------------------------------------------------------------- start
@@ -190,8 +180,7 @@ export class PoolEngine implements SupervisorHost {
         // A user abort overrides a pending soft timeout: the task ends as cancelled.
         task.abortSent = "abort";
         this.send(task.worker as WorkerSlot, { t: "abort", id: task.id, reason: toWireError(reason) });
-        this.deadlines.remove(task.hard);
-        task.hard = this.deadlines.add(now() + this.opts.killGrace, task, HARD, task.deadlineGen);
+        this.clocks.aborted(task);
     }
   }
 
@@ -243,7 +232,7 @@ export class PoolEngine implements SupervisorHost {
     this.send(slot, { t: "run", id: task.id, name: task.name, input: task.input });
     // A free lane goes to the first task in send order without a clock, which may be an earlier
     // one waiting for its start report: never to a task the worker cannot have started yet.
-    this.promoteClocks(slot);
+    this.clocks.promote(slot);
     if (slot.taskLimit !== Number.POSITIVE_INFINITY) {
       if (slot.tasksSent >= slot.taskLimit) this.workers.planRetire(slot, "maxTasks", false);
       else if (slot.replacement === null && slot.tasksSent >= slot.taskLimit - this.workers.leadTasks(slot)) {
@@ -252,52 +241,11 @@ export class PoolEngine implements SupervisorHost {
     }
   }
 
-  /**
-   * Start (or confirm) a task's timeout clock. An exact start keeps an inferred clock's time
-   * (it is earlier by no more than the channel's latency); a task with no clock starts now.
-   */
-  private startClock(task: Task, clock: Clock, at: number): void {
-    if (task.clock !== Clock.None) {
-      if (clock === Clock.Exact) task.clock = Clock.Exact;
-      return;
-    }
-    (task.worker as WorkerSlot).clocked++;
-    task.clock = clock;
-    task.startedAt = at;
-    this.deadlines.remove(task.check);
-    task.check = undefined;
-    if (task.timeout !== Number.POSITIVE_INFINITY) {
-      task.soft = this.deadlines.add(at + task.timeout, task, SOFT, task.deadlineGen);
-    }
-  }
-
   /** The task leaves its worker's books (settled or re-queued): its clock and deadlines go. */
   private leaveWorker(task: Task, slot: WorkerSlot): void {
     slot.outstanding.delete(task.id);
     this.inFlight--;
-    if (task.clock !== Clock.None) slot.clocked--;
-    this.deadlines.remove(task.soft);
-    this.deadlines.remove(task.hard);
-    this.deadlines.remove(task.check);
-    task.soft = undefined;
-    task.hard = undefined;
-    task.check = undefined;
-  }
-
-  /**
-   * When a task is sent to or leaves a live worker, the first ones in send order within
-   * `concurrency` get an inferred clock: the worker has room for them, so they have probably
-   * started (their start report may be stuck behind a long synchronous task). Only for
-   * timeouts, never for outcomes.
-   */
-  private promoteClocks(slot: WorkerSlot): void {
-    const limit = this.opts.concurrency;
-    if (slot.clocked >= limit || !mayStart(slot.life)) return;
-    const t = now();
-    for (const task of slot.outstanding.values()) {
-      if (slot.clocked >= limit) break;
-      if (task.clock === Clock.None) this.startClock(task, Clock.Inferred, t);
-    }
+    this.clocks.leave(task, slot);
   }
 
   send(slot: WorkerSlot, msg: ToWorker): void {
@@ -341,12 +289,11 @@ export class PoolEngine implements SupervisorHost {
       if (!slot.gone) {
         // The worker may still answer for a task the pool settled without its word.
         if (!fromWorker) slot.late.add(task.id);
-        this.promoteClocks(slot);
+        this.clocks.promote(slot);
         if (slot.outstanding.size === 0) this.workers.armStopTimer(slot);
       }
     }
-    this.deadlines.remove(task.soft);
-    this.deadlines.remove(task.hard);
+    this.clocks.drop(task);
     task.state = TaskState.Done;
     task.deadlineGen++;
     this.unlisten(task);
@@ -409,103 +356,6 @@ export class PoolEngine implements SupervisorHost {
     }
   }
 
-  // ---------------------------------------------------------------- deadlines
-
-  private onDeadline(entry: Deadline<Task>): void {
-    const task = entry.item;
-    if (task.state !== TaskState.Sent || entry.gen !== task.deadlineGen) return;
-    const slot = task.worker as WorkerSlot;
-    if (entry.kind === SOFT) {
-      task.soft = undefined;
-      if (task.abortSent !== null) return;
-      task.abortSent = "timeout";
-      task.timeoutAborted = true;
-      const reason = toWireError(
-        Object.assign(new Error(`task timed out after ${task.timeout} ms`), { name: "TimeoutError" }),
-      );
-      // ifStarted: a task the worker has not started (its clock was inferred) stays queued there.
-      this.send(slot, { t: "abort", id: task.id, reason, ifStarted: true });
-      task.hard = this.deadlines.add(now() + this.opts.killGrace, task, HARD, task.deadlineGen);
-      return;
-    }
-    if (entry.kind === CHECK) {
-      task.check = undefined;
-      // A clock since (it started, or got a free lane) or an abort: their deadlines decide.
-      if (!task.started && task.clock === Clock.None && task.abortSent === null) this.notStarted(task, slot);
-      return;
-    }
-    task.hard = undefined;
-    // Noticed late, the host's event loop was blocked: what the worker said meanwhile (a result,
-    // a start) waits behind this timer. Judged once those are read (once: a host that is always
-    // late still judges).
-    const t = now();
-    if (t - entry.at > NOTICED_LATE_MS && !task.putOff) {
-      task.putOff = true;
-      task.hard = this.deadlines.add(t + PUT_OFF_MS, task, HARD, task.deadlineGen);
-      return;
-    }
-    // HARD: record the outcome first, so it never depends on the kill working.
-    if (task.abortSent === "abort") {
-      // Kill only for a task that runs, or may (silent, and no other task of ours blocks it): an
-      // unstarted task is dropped by the worker when it reads the abort, and its neighbours must
-      // not pay for it.
-      const mayRun = task.started || (!this.workers.responsive(slot) && !this.otherStarted(slot, task));
-      this.settle(task, false, task.signal?.reason, "cancelled");
-      if (mayRun) this.workers.kill(slot, "abort");
-      return;
-    }
-    if (task.started) {
-      this.settle(task, false, new TaskTimeoutError(task.timeout), "timeout");
-      this.workers.kill(slot, "timeout");
-      return;
-    }
-    task.abortSent = null;
-    this.notStarted(task, slot);
-  }
-
-  /**
-   * A task's deadline passed and the worker never said it started it. If the worker is silent,
-   * no task of it said it started, and this one holds a lane (the worker starts in send order),
-   * this task is what blocks it, its start report stuck behind it: the worker is killed, the
-   * task goes back to the queue, and after MAX_REQUEUES such rounds it fails with
-   * TaskTimeoutError. Otherwise it has not started: the clock was early, and it waits for its
-   * start report without one; a task that started decides by its own deadline, and if the
-   * worker still answered, the pool looks again once silence would tell (a task that blocks the
-   * worker just as its deadline comes). So no task that never started costs a neighbour its run.
-   */
-  private notStarted(task: Task, slot: WorkerSlot): void {
-    const answers = this.workers.responsive(slot);
-    if (!answers && !this.otherStarted(slot, task) && this.holdsLane(slot, task)) {
-      task.timedOut = true;
-      this.workers.kill(slot, "timeout");
-      return;
-    }
-    if (task.clock !== Clock.None) {
-      slot.clocked--;
-      task.clock = Clock.None;
-      task.startedAt = 0;
-    }
-    if (answers && task.timeout !== Number.POSITIVE_INFINITY) {
-      task.check = this.deadlines.add(now() + this.workers.silentAfter + 1, task, CHECK, task.deadlineGen);
-    }
-  }
-
-  /** Whether `task` is among the first `concurrency` tasks of its worker, in send order. */
-  private holdsLane(slot: WorkerSlot, task: Task): boolean {
-    let ahead = 0;
-    for (const other of slot.outstanding.values()) {
-      if (other === task) return true;
-      if (++ahead >= this.opts.concurrency) return false;
-    }
-    return false;
-  }
-
-  /** Whether the worker said it started some task other than `task`. */
-  private otherStarted(slot: WorkerSlot, task: Task): boolean {
-    for (const other of slot.outstanding.values()) if (other !== task && other.started) return true;
-    return false;
-  }
-
   // ---------------------------------------------------------------- workers
 
   /** A worker's task messages, in order (the supervisor read the batch and handles the rest). */
@@ -517,7 +367,7 @@ export class PoolEngine implements SupervisorHost {
             const task = slot.outstanding.get(id);
             if (!task) continue; // settled already without the worker's word
             task.started = true;
-            this.startClock(task, Clock.Exact, slot.lastSeen);
+            this.clocks.start(task, Clock.Exact, slot.lastSeen);
           }
           break;
         case "ok":
@@ -542,7 +392,7 @@ export class PoolEngine implements SupervisorHost {
         case "returned":
           slot.stealSent = false;
           this.requeue(msg.ids.map((id) => slot.outstanding.get(id)).filter((t): t is Task => t !== undefined));
-          this.promoteClocks(slot);
+          this.clocks.promote(slot);
           if (slot.outstanding.size === 0) this.workers.armStopTimer(slot);
           break;
         case "exiting":
@@ -568,30 +418,11 @@ export class PoolEngine implements SupervisorHost {
     this.pump();
   }
 
-  /**
-   * Work stealing, on each supervision tick: while a worker is idle, a worker whose every lane
-   * has run one task for far longer than tasks take gives back the tasks it has not started
-   * (`returnUnstarted`), and they run on the idle one. Prefetch thus delays a task by at most
-   * {@link STEAL_AFTER_MIN_MS} or a few run times, plus a tick, never by a neighbour's whole run.
-   */
+  /** Each supervision tick: work stealing (see work_stealing.ts). */
   stealCheck(): void {
     if (this.state !== "running" && this.state !== "closing") return;
-    let idle = false;
-    for (const slot of this.workers.slots) if (slot.accepting && slot.outstanding.size === 0) idle = true;
-    if (!idle) return;
-    const t = now();
-    const after = Math.max(STEAL_AFTER_MIN_MS, STEAL_AFTER_RUNS * this.window.runMs);
-    for (const slot of this.workers.slots) {
-      if (slot.stealSent || slot.life.phase !== "ready" || slot.outstanding.size <= this.opts.concurrency) continue;
-      let running = 0;
-      let youngest = Number.POSITIVE_INFINITY;
-      for (const task of slot.outstanding.values()) {
-        if (!task.started || task.clock === Clock.None) continue;
-        running++;
-        youngest = Math.min(youngest, t - task.startedAt);
-      }
-      if (running < this.opts.concurrency || running === slot.outstanding.size || youngest < after) continue;
-      slot.stuck = true;
+    for (const slot of stealFrom(this.workers.slots, this.opts.concurrency, this.window.runMs, now())) {
+      slot.stuck = true; // no prefetch for it until one of its tasks settles
       slot.stealSent = true;
       this.send(slot, { t: "returnUnstarted" });
     }
@@ -705,9 +536,7 @@ export class PoolEngine implements SupervisorHost {
     }
     this.closeRequested = true;
     this.queue.refuseWaiters(new PoolClosedError(), this.unlisten);
-    const deadline = new Promise<"timeout">((resolve) => {
-      this.closeExpired = () => resolve("timeout");
-    });
+    const deadline = this.closeDeadline.reached();
     this.tightenClose(timeout);
     const race = <T>(p: Promise<T>): Promise<T | "timeout"> => Promise.race([p, deadline]);
     try {
@@ -720,8 +549,7 @@ export class PoolEngine implements SupervisorHost {
       }
       if ((await race(this.workers.whenEmpty())) === "timeout") return destroy();
     } finally {
-      if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
-      this.closeTimer = undefined;
+      this.closeDeadline.disarm();
     }
     this.finish();
   }
@@ -731,25 +559,7 @@ export class PoolEngine implements SupervisorHost {
    * has (Infinity or undefined: none). At the deadline the pool is destroyed.
    */
   tightenClose(timeout: number | undefined): void {
-    if (timeout === undefined || timeout === Number.POSITIVE_INFINITY) return;
-    const at = now() + timeout;
-    if (at >= this.closeAt) return;
-    this.closeAt = at;
-    this.armCloseTimer();
-  }
-
-  private armCloseTimer(): void {
-    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
-    const left = this.closeAt - now();
-    // setTimeout fires at once past 2^31-1 ms: wait in steps, looking again after each.
-    this.closeTimer = setTimeout(
-      () => {
-        this.closeTimer = undefined;
-        if (now() >= this.closeAt) this.closeExpired?.();
-        else this.armCloseTimer();
-      },
-      timerDelay(Math.ceil(left)),
-    );
+    this.closeDeadline.tighten(timeout);
   }
 
   async destroy(): Promise<void> {
@@ -777,7 +587,7 @@ export class PoolEngine implements SupervisorHost {
   private finish(): void {
     if (this.state !== "failed") this.state = "closed";
     this.workers.end();
-    this.deadlines.clear();
+    this.clocks.clear();
     this.results.end();
   }
 
