@@ -1,12 +1,12 @@
 /**
- * The pool engine: the task side. Queue, dispatch, deadlines, the one place a task settles, and the
- * adapter callbacks (a worker's messages and exit). The worker set and its supervision live in
- * {@link Supervisor}. Nothing here touches a runtime API: workers come from the adapter.
+ * The pool engine: the task side. Queue, dispatch, the one place a task settles, a worker's task
+ * messages, what becomes of its tasks when it is gone, close and destroy. Timeout clocks and
+ * deadlines are in task_clocks.ts, work stealing in work_stealing.ts; the worker set, its
+ * lifecycle and supervision in {@link Supervisor}. Nothing here touches a runtime API.
  */
 import { type Adapter, loadAdapter, type WorkerExit } from "./adapter.ts";
-import { checkBatch } from "./channel.ts";
+import { CloseDeadline } from "./close_deadline.ts";
 import { Counters, type SettleKind } from "./counters.ts";
-import { type Deadline, Deadlines } from "./deadlines.ts";
 import { DispatchWindow } from "./dispatch_window.ts";
 import {
   PoolClosedError,
@@ -16,8 +16,7 @@ import {
   TaskTimeoutError,
   WorkerStartError,
 } from "./errors.ts";
-import type { WorkerExitDetail } from "./events.ts";
-import { plannedExit, runningTaskOutcome } from "./exit_outcome.ts";
+import { runningTaskOutcome } from "./exit_outcome.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
@@ -25,33 +24,17 @@ import { ResultsChannel } from "./results.ts";
 import type { PoolState, PoolStats } from "./stats.ts";
 import { Supervisor, type SupervisorHost } from "./supervisor.ts";
 import { Clock, MAX_REQUEUES, Task, TaskState } from "./task.ts";
+import { TaskClocks } from "./task_clocks.ts";
 import { TaskQueue } from "./task_queue.ts";
 import { type Movable, movablesIn } from "./transfer.ts";
-import { timerDelay } from "./validate.ts";
-import { fromWireError, toWireError, type WireError } from "./wire_error.ts";
+import { fromWireError, toWireError } from "./wire_error.ts";
+import { stealFrom } from "./work_stealing.ts";
+import { finalized } from "./worker_lifecycle.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
 const now = (): number => performance.now();
 
-/** Deadline kinds. */
-const SOFT = 0; // task timeout: abort ctx.signal
-const HARD = 1; // timeout/abort + kill grace: settle, then kill the worker
-/** Work stealing takes unstarted tasks from a worker busy this long at least… */
-const STEAL_AFTER_MIN_MS = 200;
-/** …and this many average run times. */
-const STEAL_AFTER_RUNS = 4;
-
 type Emit = import("./events.ts").PoolEmit;
-
-/** The message of the abort reason a task's soft timeout sends to its worker. */
-function timeoutAbortMessage(task: Task): string {
-  return `task timed out after ${task.timeout} ms`;
-}
-
-/** Whether a task's error is the reason of the pool's own timeout abort (the task rethrew it). */
-function isTimeoutAbort(error: WireError, task: Task): boolean {
-  return error.name === "TimeoutError" && error.message === timeoutAbortMessage(task);
-}
 
 export class PoolEngine implements SupervisorHost {
   /** The adapter's channel moves transfer lists (threads, Web Workers); otherwise inputs are copied. */
@@ -59,26 +42,19 @@ export class PoolEngine implements SupervisorHost {
   state: PoolState = "idle";
   readonly results = new ResultsChannel<Outcome>();
   private readonly queue: TaskQueue;
-  private readonly deadlines: Deadlines<Task>;
+  private readonly clocks: TaskClocks;
   readonly workers: Supervisor;
   private nextTaskId = 0;
   private startPromise: Promise<void> | undefined;
   /** close() or destroy() was called: no new task is taken, even while the pool still starts. */
   private closeRequested = false;
-  /** First workers that have not yet run init. */
-  private initialPending = 0;
-  private startSettle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private idleWaiters: (() => void)[] = [];
-  private exitWaiters: (() => void)[] = [];
   private readonly window: DispatchWindow;
   /** Work arrived since the last "drain". */
   private busy = false;
   private inFlight = 0;
   private readonly counters = new Counters();
-  /** close()'s deadline (performance.now() time; Infinity: none), its timer, and what ends it. */
-  private closeAt = Number.POSITIVE_INFINITY;
-  private closeTimer: ReturnType<typeof setTimeout> | undefined;
-  private closeExpired: (() => void) | undefined;
+  private readonly closeDeadline = new CloseDeadline();
   /** Why the pool failed: what every task it can no longer run settles with. */
   private unavailable: PoolUnavailableError | undefined;
 
@@ -92,7 +68,11 @@ export class PoolEngine implements SupervisorHost {
       this.busy = true;
       this.counters.submitted++;
     });
-    this.deadlines = new Deadlines(now, (entry) => this.onDeadline(entry));
+    this.clocks = new TaskClocks(opts, {
+      settle: (task, ok, value, kind) => this.settle(task, ok, value, kind),
+      send: (slot, msg) => this.send(slot, msg),
+      workers: this.workers,
+    });
   }
 
   // ---------------------------------------------------------------- start
@@ -117,13 +97,13 @@ export class PoolEngine implements SupervisorHost {
       throw err;
     }
     if (this.state !== "starting") throw new PoolClosedError();
-    const started = new Promise<void>((resolve, reject) => {
-      this.startSettle = { resolve, reject };
-    });
-    this.initialPending = this.workers.size;
     this.adapterMoves = adapter.transfers === true;
-    this.workers.begin(adapter);
-    await started;
+    await this.workers.begin(adapter);
+  }
+
+  /** The first workers ran init (the supervisor tells). */
+  onStarted(): void {
+    this.state = "running";
   }
 
   // ---------------------------------------------------------------- submit
@@ -217,8 +197,7 @@ export class PoolEngine implements SupervisorHost {
         // A user abort overrides a pending soft timeout: the task ends as cancelled.
         task.abortSent = "abort";
         this.send(task.worker as WorkerSlot, { t: "abort", id: task.id, reason: toWireError(reason) });
-        this.deadlines.remove(task.hard);
-        task.hard = this.deadlines.add(now() + this.opts.killGrace, task, HARD, task.deadlineGen);
+        this.clocks.aborted(task);
     }
   }
 
@@ -271,7 +250,9 @@ export class PoolEngine implements SupervisorHost {
     if (task.moves === undefined || !this.adapterMoves) {
       this.send(slot, { t: "run", id: task.id, name: task.name, input: task.input });
     } else this.send(slot, { t: "run", id: task.id, name: task.name, input: task.input, moved: 1 }, task.moves);
-    if (slot.clocked < this.opts.concurrency) this.startClock(task, Clock.Inferred, task.dispatchedAt);
+    // A free lane goes to the first task in send order without a clock, which may be an earlier
+    // one waiting for its start report: never to a task the worker cannot have started yet.
+    this.clocks.promote(slot);
     if (slot.taskLimit !== Number.POSITIVE_INFINITY) {
       if (slot.tasksSent >= slot.taskLimit) this.workers.planRetire(slot, "maxTasks", false);
       else if (slot.replacement === null && slot.tasksSent >= slot.taskLimit - this.workers.leadTasks(slot)) {
@@ -280,47 +261,11 @@ export class PoolEngine implements SupervisorHost {
     }
   }
 
-  /**
-   * Start (or confirm) a task's timeout clock. An exact start keeps an inferred clock's time
-   * (it is earlier by no more than the channel's latency); a task with no clock starts now.
-   */
-  private startClock(task: Task, clock: Clock, at: number): void {
-    if (task.clock !== Clock.None) {
-      if (clock === Clock.Exact) task.clock = Clock.Exact;
-      return;
-    }
-    (task.worker as WorkerSlot).clocked++;
-    task.clock = clock;
-    task.startedAt = at;
-    if (task.timeout !== Number.POSITIVE_INFINITY) {
-      task.soft = this.deadlines.add(at + task.timeout, task, SOFT, task.deadlineGen);
-    }
-  }
-
   /** The task leaves its worker's books (settled or re-queued): its clock and deadlines go. */
   private leaveWorker(task: Task, slot: WorkerSlot): void {
     slot.outstanding.delete(task.id);
     this.inFlight--;
-    if (task.clock !== Clock.None) slot.clocked--;
-    this.deadlines.remove(task.soft);
-    this.deadlines.remove(task.hard);
-    task.soft = undefined;
-    task.hard = undefined;
-  }
-
-  /**
-   * After a task left a live worker, the next ones in send order within `concurrency` get an
-   * inferred clock: the worker has room for them, so they have probably started (their start
-   * report may be stuck behind a long synchronous task). Only for timeouts, never for outcomes.
-   */
-  private promoteClocks(slot: WorkerSlot): void {
-    const limit = this.opts.concurrency;
-    if (slot.clocked >= limit || slot.retiring === "gracefulDie" || slot.killSent || slot.exitDeferred) return;
-    const t = now();
-    for (const task of slot.outstanding.values()) {
-      if (slot.clocked >= limit) break;
-      if (task.clock === Clock.None) this.startClock(task, Clock.Inferred, t);
-    }
+    this.clocks.leave(task, slot);
   }
 
   /** A running task's progress: its own callback, then the pool's `progress` event. */
@@ -377,15 +322,14 @@ export class PoolEngine implements SupervisorHost {
       this.leaveWorker(task, slot);
       slot.tasksDone++;
       slot.stuck = false; // it makes progress
-      if (slot.state !== "exited" && slot.state !== "zombie") {
+      if (!slot.gone) {
         // The worker may still answer for a task the pool settled without its word.
         if (!fromWorker) slot.late.add(task.id);
-        this.promoteClocks(slot);
-        if (slot.stopSent && slot.outstanding.size === 0) this.workers.armStopTimer(slot);
+        this.clocks.promote(slot);
+        if (slot.outstanding.size === 0) this.workers.armStopTimer(slot);
       }
     }
-    this.deadlines.remove(task.soft);
-    this.deadlines.remove(task.hard);
+    this.clocks.drop(task);
     task.state = TaskState.Done;
     task.deadlineGen++;
     this.unlisten(task);
@@ -435,7 +379,8 @@ export class PoolEngine implements SupervisorHost {
       task.dispatchedAt = 0;
       task.startedAt = 0;
       task.abortSent = null;
-      task.timeoutAbortSent = false;
+      task.putOff = false;
+      task.timeoutAborted = false;
       task.deadlineGen++;
       if (task.signal?.aborted) {
         this.settle(task, false, task.signal.reason, "cancelled");
@@ -447,81 +392,18 @@ export class PoolEngine implements SupervisorHost {
     }
   }
 
-  // ---------------------------------------------------------------- deadlines
-
-  private onDeadline(entry: Deadline<Task>): void {
-    const task = entry.item;
-    if (task.state !== TaskState.Sent || entry.gen !== task.deadlineGen) return;
-    const slot = task.worker as WorkerSlot;
-    if (entry.kind === SOFT) {
-      task.soft = undefined;
-      if (task.abortSent !== null) return;
-      task.abortSent = "timeout";
-      task.timeoutAbortSent = true;
-      const reason = toWireError(Object.assign(new Error(timeoutAbortMessage(task)), { name: "TimeoutError" }));
-      // ifStarted: a task the worker has not started (its clock was inferred) stays queued there.
-      this.send(slot, { t: "abort", id: task.id, reason, ifStarted: true });
-      task.hard = this.deadlines.add(now() + this.opts.killGrace, task, HARD, task.deadlineGen);
-      return;
-    }
-    task.hard = undefined;
-    // HARD: record the outcome first, so it never depends on the kill working.
-    if (task.abortSent === "abort") {
-      // Kill only for a task that runs, or may (silent, and no other task of ours blocks it): an
-      // unstarted task is dropped by the worker when it reads the abort, and its neighbours must
-      // not pay for it.
-      const mayRun = task.started || (!this.workers.responsive(slot) && !this.otherStarted(slot, task));
-      this.settle(task, false, task.signal?.reason, "cancelled");
-      if (mayRun) this.workers.kill(slot, "abort");
-      return;
-    }
-    if (task.started) {
-      this.settle(task, false, new TaskTimeoutError(task.timeout), "timeout");
-      this.workers.kill(slot, "timeout");
-      return;
-    }
-    // The worker never said it started this task. If it still answers, it has not: the clock
-    // was early, so wait for the start report. If it is silent, something blocks it (most likely
-    // this task, its start report stuck behind it): kill it; the task goes back to the queue, and
-    // after MAX_REQUEUES such rounds it fails with TaskTimeoutError.
-    task.abortSent = null;
-    // A task of its own that the worker did start is what keeps it busy: that one's deadline
-    // decides, and this one goes back to the queue if the worker is killed for it.
-    if (this.workers.responsive(slot) || this.otherStarted(slot, task)) {
-      slot.clocked--;
-      task.clock = Clock.None;
-      task.startedAt = 0;
-      return;
-    }
-    task.timedOut = true;
-    this.workers.kill(slot, "timeout");
-  }
-
-  /** Whether the worker said it started some task other than `task`. */
-  private otherStarted(slot: WorkerSlot, task: Task): boolean {
-    for (const other of slot.outstanding.values()) if (other !== task && other.started) return true;
-    return false;
-  }
-
   // ---------------------------------------------------------------- workers
 
-  onMessages(slot: WorkerSlot, received: unknown): void {
-    if (slot.exitSeen || slot.channelBroken) return;
-    const problem = checkBatch(received, (id) => slot.outstanding.has(id) || slot.late.has(id));
-    if (problem !== null) {
-      this.onChannelError(slot, problem);
-      return;
-    }
-    const batch = received as FromWorker[];
-    slot.lastSeen = now();
-    for (const msg of batch) {
+  /** A worker's task messages, in order (the supervisor read the batch and handles the rest). */
+  onTaskMessages(slot: WorkerSlot, msgs: FromWorker[]): void {
+    for (const msg of msgs) {
       switch (msg.t) {
         case "started":
           for (const id of msg.ids) {
             const task = slot.outstanding.get(id);
             if (!task) continue; // settled already without the worker's word
             task.started = true;
-            this.startClock(task, Clock.Exact, slot.lastSeen);
+            this.clocks.start(task, Clock.Exact, slot.lastSeen);
           }
           break;
         case "progress": {
@@ -541,7 +423,7 @@ export class PoolEngine implements SupervisorHost {
           task.started = true;
           if (msg.t === "ok") this.settle(task, true, msg.value, "completed", true);
           else if (task.abortSent === "abort") this.settle(task, false, task.signal?.reason, "cancelled", true);
-          else if (task.abortSent === "timeout" || (task.timeoutAbortSent && isTimeoutAbort(msg.error, task))) {
+          else if (task.abortSent === "timeout" || (task.timeoutAborted && msg.error.name === "TimeoutError")) {
             const err = new TaskTimeoutError(task.timeout);
             (err as { cause?: unknown }).cause = fromWireError(msg.error);
             this.settle(task, false, err, "timeout", true);
@@ -558,65 +440,37 @@ export class PoolEngine implements SupervisorHost {
             task.moves = movablesIn(back.input);
           }
           this.requeue(msg.ids.map((id) => slot.outstanding.get(id)).filter((t): t is Task => t !== undefined));
-          this.promoteClocks(slot);
-          if (slot.stopSent && slot.outstanding.size === 0) this.workers.armStopTimer(slot);
+          this.clocks.promote(slot);
+          if (slot.outstanding.size === 0) this.workers.armStopTimer(slot);
           break;
         case "exiting":
           if (msg.id !== undefined) {
             // Its own exit: it was running, and ends with the worker.
             const task = slot.outstanding.get(msg.id);
             if (task) task.started = true;
-          } else if (msg.wait === true && !slot.exitDeferred) {
+          } else if (msg.wait === true) {
             // A stray exit from outside any task body: the worker finishes what runs, hands back
             // the rest and exits; the pool treats it as a graceful die (bounded, replaced first).
-            slot.exitDeferred = true;
             this.workers.gracefulDie(slot);
           }
           break;
         case "hb":
-          this.workers.memory(slot, msg.mem);
           if (msg.runs !== undefined && msg.held !== undefined) this.checkHeld(slot, msg.runs, msg.held);
-          break;
-        case "ready":
-          this.onReady(slot);
-          break;
-        case "initError":
-          slot.startError = new WorkerStartError(`worker ${slot.id} failed to start: ${msg.error.message}`, {
-            cause: fromWireError(msg.error),
-          });
-          break;
-        case "stopped":
-          slot.finalized = true;
           break;
       }
     }
+  }
+
+  /** Workers may take tasks (the supervisor tells, after a batch or an exit). */
+  onCapacity(): void {
     this.pump();
   }
 
-  /**
-   * Work stealing, on each supervision tick: while a worker is idle, a worker whose every lane
-   * has run one task for far longer than tasks take gives back the tasks it has not started
-   * (`returnUnstarted`), and they run on the idle one. Prefetch thus delays a task by at most
-   * {@link STEAL_AFTER_MIN_MS} or a few run times, plus a tick, never by a neighbour's whole run.
-   */
+  /** Each supervision tick: work stealing (see work_stealing.ts). */
   stealCheck(): void {
     if (this.state !== "running" && this.state !== "closing") return;
-    let idle = false;
-    for (const slot of this.workers.slots) if (slot.accepting && slot.outstanding.size === 0) idle = true;
-    if (!idle) return;
-    const t = now();
-    const after = Math.max(STEAL_AFTER_MIN_MS, STEAL_AFTER_RUNS * this.window.runMs);
-    for (const slot of this.workers.slots) {
-      if (slot.stealSent || slot.state !== "ready" || slot.outstanding.size <= this.opts.concurrency) continue;
-      let running = 0;
-      let youngest = Number.POSITIVE_INFINITY;
-      for (const task of slot.outstanding.values()) {
-        if (!task.started || task.clock === Clock.None) continue;
-        running++;
-        youngest = Math.min(youngest, t - task.startedAt);
-      }
-      if (running < this.opts.concurrency || running === slot.outstanding.size || youngest < after) continue;
-      slot.stuck = true;
+    for (const slot of stealFrom(this.workers.slots, this.opts.concurrency, this.window.runMs, now())) {
+      slot.stuck = true; // no prefetch for it until one of its tasks settles
       slot.stealSent = true;
       this.send(slot, { t: "returnUnstarted" });
     }
@@ -635,54 +489,25 @@ export class PoolEngine implements SupervisorHost {
     }
     if (lost.length === 0) return;
     for (const task of lost) task.started = true;
-    this.onChannelError(
+    this.workers.onChannelError(
       slot,
       `no answer for task${lost.length > 1 ? "s" : ""} ${lost.map((t) => t.id).join(", ")}`,
       "lost",
     );
   }
 
-  /** The channel carried something that is not a protocol batch: the worker is killed. */
-  onChannelError(slot: WorkerSlot, received: string, kind: "invalid" | "lost" = "invalid"): void {
-    if (slot.exitSeen || slot.channelBroken) return;
-    slot.channelBroken = true;
-    this.workers.channelErrors++;
-    this.emit("channel", { workerId: slot.id, kind, received });
-    this.workers.kill(slot, "channel");
-  }
-
-  /** A task's own message on a channel mpms shares with it: ignored, counted, reported. */
-  onForeignMessage(slot: WorkerSlot, received: string): void {
-    this.workers.foreignMessages++;
-    this.emit("channel", { workerId: slot.id, kind: "foreign", received });
-  }
-
-  private onReady(slot: WorkerSlot): void {
-    if (slot.state !== "starting") return; // a duplicate "ready"
-    this.workers.ready(slot);
-    // start() resolves once each first worker has run init, even if one crashed since.
-    if (slot.initial && this.state === "starting" && --this.initialPending === 0) {
-      this.state = "running";
-      this.workers.started();
-      this.startSettle?.resolve();
-    }
-  }
-
-  onExit(slot: WorkerSlot, exit: WorkerExit): void {
-    if (slot.exitSeen) return;
-    slot.exitSeen = true;
-    const wasStarting = slot.state === "starting";
-    slot.state = slot.zombie ? "zombie" : "exited";
-    slot.clearTimers();
-    const reason = this.workers.exitReason(slot, wasStarting);
-    const planned = plannedExit(slot);
-
+  /**
+   * The worker is gone (the supervisor tells, before it reports the exit). Tasks on the worker:
+   * those it said it started fail, the others go back to the queue.
+   */
+  onWorkerGone(slot: WorkerSlot, exit: WorkerExit): void {
+    const done = finalized(slot.life);
     // Tasks on the worker: those it said it started fail, the others go back to the queue. A
     // worker that finalized had finished or handed back every task it received: whatever is
     // still outstanding never reached it.
     const back: Task[] = [];
     const started: Task[] = [];
-    for (const task of slot.outstanding.values()) (task.started && !slot.finalized ? started : back).push(task);
+    for (const task of slot.outstanding.values()) (task.started && !done ? started : back).push(task);
     for (const task of started) {
       // Killed for its own timeout before its start report came (a synchronous task blocks the
       // flush): the report arrived with the exit, and the outcome is still its timeout.
@@ -690,51 +515,22 @@ export class PoolEngine implements SupervisorHost {
         this.settle(task, false, new TaskTimeoutError(task.timeout), "timeout");
         continue;
       }
-      const { error, kind } = runningTaskOutcome(slot, exit);
+      const { error, kind } = runningTaskOutcome(slot.id, slot.life, exit);
       this.settle(task, false, error, kind);
     }
-    if (!slot.finalized) {
+    if (!done) {
       // It may have run without a word (its start report and result lost with the worker):
       // bounded, so a task that kills every worker it reaches cannot circle for ever.
       for (const task of back) {
         if (++task.requeues <= MAX_REQUEUES) continue;
         if (task.timedOut) this.settle(task, false, new TaskTimeoutError(task.timeout), "timeout");
         else {
-          const { error, kind } = runningTaskOutcome(slot, exit);
+          const { error, kind } = runningTaskOutcome(slot.id, slot.life, exit);
           this.settle(task, false, error, kind);
         }
       }
     }
     this.requeue(back);
-
-    const detail: WorkerExitDetail = { workerId: slot.id, code: exit.code, signal: exit.signal, reason, planned };
-    if (exit.error !== undefined) detail.error = exit.error;
-    this.emit("workerexit", detail);
-    if (slot.zombie) this.emit("workerzombie", { workerId: slot.id, reason });
-
-    if (wasStarting && slot.initial && this.state === "starting" && reason !== "start") {
-      // Retired before it ran init (recycle, resize): its replacement serves instead.
-      if (--this.initialPending === 0) {
-        this.state = "running";
-        this.workers.started();
-        this.startSettle?.resolve();
-      }
-    }
-    if (wasStarting && this.state === "starting" && reason === "start") {
-      this.workers.exited(slot, reason, exit.error);
-      const err =
-        (slot.startError as Error | undefined) ??
-        new WorkerStartError(`worker ${slot.id} exited during start (code ${exit.code}, signal ${exit.signal})`, {
-          cause: exit.error,
-        });
-      this.fail(err);
-      this.startSettle?.reject(err);
-      this.checkExited();
-      return;
-    }
-    this.workers.exited(slot, reason, slot.startError ?? exit.error);
-    this.pump();
-    this.checkExited();
   }
 
   /** The pool cannot run tasks any more: reject what waits, stop restarting. */
@@ -748,7 +544,7 @@ export class PoolEngine implements SupervisorHost {
     this.queue.refuseWaiters(unavailable, this.unlisten);
     for (const task of this.queue.drain()) this.settle(task, false, unavailable, "failed");
     this.emit("failed", { error: unavailable });
-    for (const slot of this.workers.slots) if (slot.state === "starting") this.workers.kill(slot, "start");
+    for (const slot of this.workers.slots) if (slot.life.phase === "starting") this.workers.kill(slot, "start");
     this.checkIdle();
   }
 
@@ -773,21 +569,10 @@ export class PoolEngine implements SupervisorHost {
     for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  private checkExited(): void {
-    if (this.workers.empty) for (const w of this.exitWaiters.splice(0)) w();
-  }
-
   private whenIdle(): Promise<void> {
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve);
       this.checkIdle();
-    });
-  }
-
-  private whenExited(): Promise<void> {
-    return new Promise((resolve) => {
-      this.exitWaiters.push(resolve);
-      this.checkExited();
     });
   }
 
@@ -799,23 +584,20 @@ export class PoolEngine implements SupervisorHost {
     }
     this.closeRequested = true;
     this.queue.refuseWaiters(new PoolClosedError(), this.unlisten);
-    const deadline = new Promise<"timeout">((resolve) => {
-      this.closeExpired = () => resolve("timeout");
-    });
+    const deadline = this.closeDeadline.reached();
     this.tightenClose(timeout);
     const race = <T>(p: Promise<T>): Promise<T | "timeout"> => Promise.race([p, deadline]);
     try {
       if (this.state === "starting" && (await race(this.start().catch(() => {}))) === "timeout") return destroy();
-      if ((this.state as PoolState) === "closed") return this.whenExited();
+      if ((this.state as PoolState) === "closed") return this.workers.whenEmpty();
       if (this.state !== "failed") this.state = "closing";
       if ((await race(this.whenIdle())) === "timeout") return destroy();
       if ((this.state as PoolState) !== "closed") {
         this.workers.stopAll();
       }
-      if ((await race(this.whenExited())) === "timeout") return destroy();
+      if ((await race(this.workers.whenEmpty())) === "timeout") return destroy();
     } finally {
-      if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
-      this.closeTimer = undefined;
+      this.closeDeadline.disarm();
     }
     this.finish();
   }
@@ -825,25 +607,7 @@ export class PoolEngine implements SupervisorHost {
    * has (Infinity or undefined: none). At the deadline the pool is destroyed.
    */
   tightenClose(timeout: number | undefined): void {
-    if (timeout === undefined || timeout === Number.POSITIVE_INFINITY) return;
-    const at = now() + timeout;
-    if (at >= this.closeAt) return;
-    this.closeAt = at;
-    this.armCloseTimer();
-  }
-
-  private armCloseTimer(): void {
-    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
-    const left = this.closeAt - now();
-    // setTimeout fires at once past 2^31-1 ms: wait in steps, looking again after each.
-    this.closeTimer = setTimeout(
-      () => {
-        this.closeTimer = undefined;
-        if (now() >= this.closeAt) this.closeExpired?.();
-        else this.armCloseTimer();
-      },
-      timerDelay(Math.ceil(left)),
-    );
+    this.closeDeadline.tighten(timeout);
   }
 
   async destroy(): Promise<void> {
@@ -862,16 +626,16 @@ export class PoolEngine implements SupervisorHost {
       for (const task of [...slot.outstanding.values()]) this.settle(task, false, closed, "cancelled");
       this.workers.kill(slot, "destroy");
     }
-    this.startSettle?.reject(closed);
+    this.workers.abortStart(closed);
     this.checkIdle();
-    await this.whenExited();
+    await this.workers.whenEmpty();
     this.finish();
   }
 
   private finish(): void {
     if (this.state !== "failed") this.state = "closed";
     this.workers.end();
-    this.deadlines.clear();
+    this.clocks.clear();
     this.results.end();
   }
 

@@ -1,16 +1,24 @@
 /**
- * The worker set and its supervision: spawning, keeping `size` workers, planned retirements
- * (replacement first, at most `maxRecycling` at once), graceful die, kills, heartbeats, crash-loop
- * back-off. Tasks are not its business: the engine settles them, through {@link SupervisorHost}.
+ * The worker set and its supervision: spawning, the start promise, keeping `size` workers,
+ * planned retirements (replacement first, at most `maxRecycling` at once), graceful die, kills,
+ * liveness (liveness.ts), crash-loop back-off. It owns every worker's lifecycle (worker_lifecycle.ts): the
+ * adapter's callbacks come here, and the lifecycle messages (`ready`, `initError`, `hb`,
+ * `stopped`) and exits are handled here. Tasks are not its business: the engine gets the task
+ * messages and is told when a worker is gone, through {@link SupervisorHost}.
  */
 import type { Adapter, WorkerExit } from "./adapter.ts";
+import { checkBatch } from "./channel.ts";
 import { PoolUnavailableError, WorkerStartError } from "./errors.ts";
-import type { BackoffDetail, RetireReason } from "./events.ts";
+import type { BackoffDetail, RetireReason, WorkerExitDetail } from "./events.ts";
+import { exitReason, failedExit, plannedExit } from "./exit_outcome.ts";
+import { responsive, SupervisionTick, silentAfter, silentWorkers } from "./liveness.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { PROTOCOL_VERSION, type ToWorker } from "./protocol.ts";
+import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./protocol.ts";
 import { RestartPolicy } from "./restart_policy.ts";
 import type { PoolState } from "./stats.ts";
 import { timerDelay } from "./validate.ts";
+import { fromWireError } from "./wire_error.ts";
+import { alive, type Lifecycle, neverReady, retireOf, serving, stopSent } from "./worker_lifecycle.ts";
 import { WorkerSlot } from "./worker_slot.ts";
 
 const now = (): number => performance.now();
@@ -20,23 +28,23 @@ const PREWARM_MARGIN = 3;
 /** The task rate of a worker counts once it served this long (ms). */
 const PREWARM_MEASURE_MS = 50;
 
-const isGone = (slot: WorkerSlot): boolean => slot.state === "exited" || slot.state === "zombie";
-
-/** Exits that count toward the restart intensity and back-off. */
-const FAILURES = new Set<RetireReason>(["crash", "start", "heartbeat", "channel"]);
-
-/** What the supervisor needs from the engine. */
+/** What the supervisor needs from the engine (the task side). */
 export interface SupervisorHost {
   readonly state: PoolState;
   readonly queuedCount: number;
   emit: import("./events.ts").PoolEmit;
   send(slot: WorkerSlot, msg: ToWorker): void;
-  onMessages(slot: WorkerSlot, batch: unknown): void;
-  /** The worker's channel carried something that is not a protocol batch. */
-  onChannelError(slot: WorkerSlot, received: string): void;
-  /** A message that is not mpms's arrived on a shared channel (ignored). */
-  onForeignMessage(slot: WorkerSlot, received: string): void;
-  onExit(slot: WorkerSlot, exit: WorkerExit): void;
+  /**
+   * A worker's task messages, in order: `started`, `ok`, `err`, `returned`, `exiting`, and `hb`
+   * (for its list of held tasks). Lifecycle messages between them were handled already.
+   */
+  onTaskMessages(slot: WorkerSlot, msgs: FromWorker[]): void;
+  /** The worker exited (its lifecycle says how): settle or re-queue its tasks. */
+  onWorkerGone(slot: WorkerSlot, exit: WorkerExit): void;
+  /** Workers may take tasks now: dispatch. */
+  onCapacity(): void;
+  /** The first workers ran init: the pool runs. */
+  onStarted(): void;
   /** Each supervision tick (with heartbeats on): take prefetched tasks from stuck workers. */
   stealCheck(): void;
   /** The pool can no longer run tasks. */
@@ -61,14 +69,15 @@ export class Supervisor {
   private recycling = 0;
   /** Workers due for a planned retirement, waiting for a recycling slot (still counted as capacity). */
   private readonly due: WorkerSlot[] = [];
-  private tick: ReturnType<typeof setInterval> | undefined;
-  private tickInterval = 0;
-  private lastTick = 0;
-  private skippedTick = false;
+  private readonly tick = new SupervisionTick();
   /** close() stopped every worker: nothing new may start. */
   private stoppedAll = false;
   /** Moving average of spawn-to-ready times (ms): how early a replacement must start. */
   private spawnMs = -1;
+  /** The first workers, until each ran init (or retired before): start() waits for them. */
+  private readonly initial = new Set<WorkerSlot>();
+  private startWait: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  private emptyWaiters: (() => void)[] = [];
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -89,23 +98,50 @@ export class Supervisor {
     return this.slots.size === 0 && this.pendingSpawns === 0;
   }
 
-  begin(adapter: Adapter): void {
+  /** Start the first workers: resolves once each ran init, rejects if one fails to start. */
+  begin(adapter: Adapter): Promise<void> {
     this.adapter = adapter;
-    for (let i = 0; i < this.size; i++) this.spawn().initial = true;
-    const interval = this.opts.heartbeatInterval > 0 ? Math.min(this.opts.heartbeatInterval, 1000) : 0;
-    if (interval > 0) {
-      this.tickInterval = interval;
-      this.lastTick = now();
-      this.tick = setInterval(() => {
-        this.checkHeartbeats();
-        this.host.stealCheck();
-      }, interval);
-    }
+    const started = new Promise<void>((resolve, reject) => {
+      this.startWait = { resolve, reject };
+    });
+    for (let i = 0; i < this.size; i++) this.initial.add(this.spawn());
+    this.tick.start(
+      this.opts.heartbeatInterval,
+      (t) => {
+        for (const slot of silentWorkers(this.slots, this.opts, t)) this.kill(slot, "heartbeat");
+      },
+      () => this.host.stealCheck(),
+    );
+    return started;
+  }
+
+  /** start() fails with `error` (destroy() while starting). */
+  abortStart(error: unknown): void {
+    this.startWait?.reject(error);
+  }
+
+  /** One of the first workers ran init, or retired before it did. */
+  private initialDone(slot: WorkerSlot): void {
+    if (!this.initial.delete(slot) || this.host.state !== "starting" || this.initial.size > 0) return;
+    this.host.onStarted();
+    this.started();
+    this.startWait?.resolve();
+  }
+
+  /** Resolves when no worker is alive or about to be started. */
+  whenEmpty(): Promise<void> {
+    return new Promise((resolve) => {
+      this.emptyWaiters.push(resolve);
+      this.checkEmpty();
+    });
+  }
+
+  private checkEmpty(): void {
+    if (this.empty) for (const w of this.emptyWaiters.splice(0)) w();
   }
 
   end(): void {
-    if (this.tick !== undefined) clearInterval(this.tick);
-    this.tick = undefined;
+    this.tick.stop();
     this.cancelSpawns();
   }
 
@@ -129,14 +165,14 @@ export class Supervisor {
     try {
       slot.handle = (this.adapter as Adapter).spawn({
         workerId: slot.id,
-        onMessages: (batch) => this.host.onMessages(slot, batch),
-        onChannelError: (received) => this.host.onChannelError(slot, received),
-        onForeignMessage: (received) => this.host.onForeignMessage(slot, received),
-        onExit: (exit) => this.host.onExit(slot, exit),
+        onMessages: (batch) => this.onMessages(slot, batch),
+        onChannelError: (received) => this.onChannelError(slot, received),
+        onForeignMessage: (received) => this.onForeignMessage(slot, received),
+        onExit: (exit) => this.onExit(slot, exit),
       });
     } catch (error) {
       slot.handle = { pid: null, threadId: null, send() {}, kill() {} };
-      queueMicrotask(() => this.host.onExit(slot, { code: null, signal: null, error }));
+      queueMicrotask(() => this.onExit(slot, { code: null, signal: null, error }));
       return slot;
     }
     this.host.send(slot, {
@@ -152,7 +188,7 @@ export class Supervisor {
     });
     slot.timers.push(
       setTimeout(() => {
-        if (slot.state !== "starting") return;
+        if (slot.life.phase !== "starting") return;
         slot.startError = new WorkerStartError(`worker ${slot.id} did not start within ${opts.startTimeout} ms`);
         this.kill(slot, "start");
       }, opts.startTimeout),
@@ -160,13 +196,120 @@ export class Supervisor {
     return slot;
   }
 
+  // ---------------------------------------------------------------- the adapter's callbacks
+
+  /**
+   * A batch from the worker: checked (the channel is hostile input), then read in order, the
+   * lifecycle messages here and the runs of task messages between them by the engine.
+   */
+  private onMessages(slot: WorkerSlot, received: unknown): void {
+    if (slot.gone || slot.channelBroken) return;
+    const problem = checkBatch(received, (id) => slot.outstanding.has(id) || slot.late.has(id));
+    if (problem !== null) {
+      this.onChannelError(slot, problem);
+      return;
+    }
+    slot.lastSeen = now();
+    let tasks: FromWorker[] = [];
+    const handOver = (): void => {
+      if (tasks.length === 0) return;
+      this.host.onTaskMessages(slot, tasks);
+      tasks = [];
+    };
+    for (const msg of received as FromWorker[]) {
+      switch (msg.t) {
+        case "ready":
+          handOver();
+          this.ready(slot);
+          break;
+        case "initError":
+          slot.startError = new WorkerStartError(`worker ${slot.id} failed to start: ${msg.error.message}`, {
+            cause: fromWireError(msg.error),
+          });
+          break;
+        case "stopped":
+          handOver();
+          slot.step({ e: "stopped" });
+          break;
+        case "hb":
+          handOver();
+          this.memory(slot, msg.mem);
+          if (msg.held !== undefined) tasks.push(msg); // what it holds: the engine's to check
+          break;
+        default:
+          tasks.push(msg);
+      }
+    }
+    handOver();
+    this.host.onCapacity();
+  }
+
+  /** The channel carried something that is not a protocol batch: the worker is killed. */
+  onChannelError(slot: WorkerSlot, received: string, kind: "invalid" | "lost" = "invalid"): void {
+    if (slot.gone || slot.channelBroken) return;
+    slot.channelBroken = true;
+    this.channelErrors++;
+    this.host.emit("channel", { workerId: slot.id, kind, received });
+    this.kill(slot, "channel");
+  }
+
+  /** A task's own message on a channel mpms shares with it: ignored, counted, reported. */
+  private onForeignMessage(slot: WorkerSlot, received: string): void {
+    this.foreignMessages++;
+    this.host.emit("channel", { workerId: slot.id, kind: "foreign", received });
+  }
+
+  /**
+   * The worker is gone (or given up on after a kill: `gaveUp`). The engine settles or re-queues
+   * its tasks first; then the exit is reported, counted, and the worker replaced.
+   */
+  private onExit(slot: WorkerSlot, exit: WorkerExit, gaveUp = false): void {
+    const last = slot.life;
+    if (!slot.step({ e: "exit", zombie: gaveUp })) return;
+    slot.clearTimers();
+    const wasStarting = neverReady(last);
+    const reason = exitReason(last);
+    this.host.onWorkerGone(slot, exit);
+
+    const detail: WorkerExitDetail = {
+      workerId: slot.id,
+      code: exit.code,
+      signal: exit.signal,
+      reason,
+      planned: plannedExit(last),
+    };
+    if (exit.error !== undefined) detail.error = exit.error;
+    this.host.emit("workerexit", detail);
+    if (slot.state === "zombie") this.host.emit("workerzombie", { workerId: slot.id, reason });
+
+    const starting = this.host.state === "starting";
+    // Retired before it ran init (recycle, resize): its replacement serves instead.
+    if (wasStarting && starting && reason !== "start") this.initialDone(slot);
+    if (wasStarting && starting && reason === "start") {
+      this.exited(slot, reason, exit.error);
+      const err =
+        (slot.startError as Error | undefined) ??
+        new WorkerStartError(`worker ${slot.id} exited during start (code ${exit.code}, signal ${exit.signal})`, {
+          cause: exit.error,
+        });
+      this.host.fail(err);
+      this.startWait?.reject(err);
+      this.checkEmpty();
+      return;
+    }
+    this.exited(slot, reason, slot.startError ?? exit.error);
+    this.host.onCapacity();
+    this.checkEmpty();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
   /** The worker ran `init`. */
-  ready(slot: WorkerSlot): void {
-    if (slot.state !== "starting") return;
+  private ready(slot: WorkerSlot): void {
     const old = slot.replaces;
     // Started early for a worker that still serves: it waits, ready, until that one retires.
-    const standby = old !== null && old.retiring === null && old.killReason === null && !isGone(old);
-    slot.state = slot.retiring ? "retiring" : standby ? "standby" : "ready";
+    const standby = old !== null && serving(old.life);
+    if (!slot.step({ e: "ready", standby })) return; // a duplicate "ready"
     this.workersStarted++;
     slot.readyAt = now();
     const took = slot.readyAt - slot.spawnedAt;
@@ -193,6 +336,8 @@ export class Supervisor {
       this.nextDue();
     }
     if (this.stoppedAll) this.stopWorker(slot); // started before close() stopped the others
+    // start() resolves once each first worker has run init, even if one crashed since.
+    this.initialDone(slot);
   }
 
   /** Memory reported by a heartbeat: retire a worker over the limit (not before minAge). */
@@ -203,17 +348,8 @@ export class Supervisor {
     }
   }
 
-  /** Why a worker that just exited stopped. */
-  exitReason(slot: WorkerSlot, wasStarting: boolean): RetireReason {
-    if (slot.killReason !== null && slot.killReason !== "heartbeat") return slot.killReason;
-    if (wasStarting) return "start";
-    if (slot.killReason) return slot.killReason;
-    if (slot.stopSent) return slot.retiring ?? "close";
-    return "crash";
-  }
-
   /** Book-keeping after the engine settled the exited worker's tasks: replace it, count failures. */
-  exited(slot: WorkerSlot, reason: RetireReason, cause: unknown): void {
+  private exited(slot: WorkerSlot, reason: RetireReason, cause: unknown): void {
     this.slots.delete(slot);
     this.retirements[reason] = (this.retirements[reason] ?? 0) + 1;
     if (slot.replaces) {
@@ -228,12 +364,10 @@ export class Supervisor {
     }
     // The worker a standby waited for is gone: the standby takes over.
     const standby = slot.replacement;
-    if (standby !== null && standby.state === "standby") this.takeOver(standby);
+    if (standby !== null && standby.life.phase === "standby") this.takeOver(standby);
     const due = this.due.indexOf(slot);
     if (due >= 0) this.due.splice(due, 1);
-    // A worker that served tasks and then stopped answering is no crash loop: do not count it.
-    const failure = FAILURES.has(reason) && !(reason === "heartbeat" && slot.tasksDone > 0);
-    if (failure && this.host.state !== "closed") {
+    if (failedExit(reason, slot.tasksDone) && this.host.state !== "closed") {
       const count = this.restart.failed(now());
       if (count > 0) {
         this.host.fail(
@@ -259,7 +393,7 @@ export class Supervisor {
     if (state === "closing" && this.host.queuedCount === 0) return;
     let effective = this.pendingSpawns;
     for (const s of this.slots) {
-      if (s.killReason === null && (s.retiring === null || this.due.includes(s))) effective++;
+      if (alive(s.life) && (s.retiring === null || this.due.includes(s))) effective++;
     }
     const delay = this.restart.delay();
     for (; effective < this.size; effective++) {
@@ -281,21 +415,16 @@ export class Supervisor {
 
   /** Planned retirement: the worker takes no new tasks; a replacement starts first. */
   planRetire(slot: WorkerSlot, reason: RetireReason, handBack: boolean): void {
-    if (slot.retiring !== null || slot.killReason !== null || slot.state === "exited" || slot.state === "zombie") {
-      return;
-    }
-    slot.retiring = reason;
-    slot.handBack = handBack;
-    if (slot.state === "ready") slot.state = "retiring";
+    if (!alive(slot.life) || !slot.step({ e: "retire", retire: { reason, handBack } })) return;
     this.host.emit("workerretire", { workerId: slot.id, reason });
     if (reason === "resize" || reason === "close" || !this.accepting(this.host.state)) {
       this.stopWorker(slot);
       return;
     }
     const early = slot.replacement;
-    if (early !== null && !isGone(early) && early.killReason === null) {
+    if (early !== null && alive(early.life)) {
       // Started early (prewarm): it takes over now if it is ready, else once it is (ready()).
-      if (early.state === "standby") {
+      if (early.life.phase === "standby") {
         this.takeOver(early);
         this.stopWorker(slot);
       }
@@ -329,8 +458,8 @@ export class Supervisor {
    * retirement starts its replacement as before.
    */
   prewarm(slot: WorkerSlot): void {
-    if (slot.replacement !== null || slot.retiring !== null || slot.killReason !== null) return;
-    if (slot.state !== "ready" || !this.accepting(this.host.state) || this.host.state === "closing") return;
+    if (slot.replacement !== null || slot.life.phase !== "ready") return;
+    if (!this.accepting(this.host.state) || this.host.state === "closing") return;
     if (this.recycling >= this.opts.maxRecycling) return;
     this.recycling++;
     this.spawn(slot);
@@ -338,14 +467,14 @@ export class Supervisor {
 
   /** A standby starts taking tasks (the engine pumps after the call that led here). */
   private takeOver(standby: WorkerSlot): void {
-    standby.state = "ready";
+    standby.step({ e: "takeOver" });
     standby.replaces = null;
   }
 
   private nextDue(): void {
     while (this.due.length > 0 && this.recycling < this.opts.maxRecycling) {
       const slot = this.due.shift() as WorkerSlot;
-      if (slot.state === "exited" || slot.state === "zombie" || slot.killReason !== null) continue;
+      if (!alive(slot.life)) continue;
       if (!this.accepting(this.host.state)) {
         this.stopWorker(slot);
         continue;
@@ -355,32 +484,32 @@ export class Supervisor {
     }
   }
 
-  /** Ask the worker to finish (handing back unstarted tasks if so retiring), finalize and exit. */
-  stopWorker(slot: WorkerSlot): void {
-    if (slot.stopSent || slot.state === "exited" || slot.state === "zombie") return;
-    if (slot.state === "starting") {
+  /**
+   * Ask the worker to finish (handing back unstarted tasks if so retiring), finalize and exit.
+   * `close`: close() stops it, its retirement if it had none.
+   */
+  stopWorker(slot: WorkerSlot, close = false): void {
+    if (!alive(slot.life)) return;
+    if (slot.life.phase === "starting") {
       // It has no task and has not run init: nothing to finish, so no finalize either.
       this.kill(slot, slot.retiring ?? "close");
       return;
     }
-    slot.stopSent = true;
-    slot.state = "stopping";
-    this.host.send(slot, { t: "stop", handBack: slot.handBack });
+    if (!slot.step({ e: "stop", close })) return; // stopping already
+    this.host.send(slot, { t: "stop", handBack: retireOf(slot.life)?.handBack ?? false });
     if (slot.outstanding.size === 0) this.armStopTimer(slot);
   }
 
   /** Graceful die: the worker already stopped taking tasks and handed back the unstarted ones. */
   gracefulDie(slot: WorkerSlot): void {
-    if (slot.retiring === "gracefulDie" || slot.killReason !== null) return;
+    const before: Lifecycle = slot.life;
+    // Killed meanwhile: only its record changes (it stops by itself, which the exit will tell).
+    if (!slot.step({ e: "gracefulDie" }) || !alive(before)) return;
     const due = this.due.indexOf(slot);
     if (due >= 0) this.due.splice(due, 1);
     const early = slot.replacement;
-    const hadReplacement =
-      (early !== null && !isGone(early) && early.killReason === null) || (slot.retiring !== null && slot.stopSent);
-    if (early !== null && early.state === "standby") this.takeOver(early);
-    slot.retiring = "gracefulDie";
-    slot.stopSent = true;
-    slot.state = "stopping";
+    const hadReplacement = (early !== null && alive(early.life)) || (retireOf(before) !== null && stopSent(before));
+    if (early !== null && early.life.phase === "standby") this.takeOver(early);
     this.host.emit("workerretire", { workerId: slot.id, reason: "gracefulDie" });
     if (!hadReplacement && this.accepting(this.host.state)) {
       this.recycling++;
@@ -396,36 +525,29 @@ export class Supervisor {
 
   /** The worker has nothing left to run: `finalize` and exit must happen within stopTimeout. */
   armStopTimer(slot: WorkerSlot): void {
-    if (slot.stopTimerArmed) return;
-    slot.stopTimerArmed = true;
+    if (slot.life.phase !== "stopping" || !slot.step({ e: "armStop" })) return;
     slot.timers.push(
       setTimeout(() => {
-        if (slot.state !== "exited" && slot.state !== "zombie") this.kill(slot, slot.retiring ?? "close", true);
+        if (!slot.gone) this.kill(slot, slot.retiring ?? "close", true);
       }, this.opts.stopTimeout),
     );
   }
 
   /** Kill a worker now. `keepReason`: a planned stop that overran keeps its retirement reason. */
   kill(slot: WorkerSlot, reason: RetireReason, keepReason = false): void {
-    if (slot.state === "exited" || slot.state === "zombie" || slot.killSent) return;
-    slot.killSent = true;
-    if (!keepReason) slot.killReason = reason;
-    if (!this.adapter?.canKillBusy && slot.outstanding.size > 0) {
-      // The runtime cannot stop a busy worker: take it out of capacity and say so.
-      slot.zombie = true;
-      slot.zombieCounted = true;
-      this.zombies++;
-    }
+    if (!alive(slot.life)) return;
+    // The runtime cannot stop a busy worker: take it out of capacity and say so.
+    const zombie = !this.adapter?.canKillBusy && slot.outstanding.size > 0;
+    slot.step({ e: "kill", reason: keepReason ? null : reason, zombie });
+    if (zombie) this.zombies++;
     // A runtime that never reports the exit must not hold the pool: give up after a bound. Armed
     // before kill(), since an exit reported from inside kill() clears the worker's timers.
     slot.timers.push(
       setTimeout(
         () => {
-          if (slot.state === "exited" || slot.exitSeen) return;
-          slot.zombie = true;
-          if (!slot.zombieCounted) this.zombies++;
-          slot.zombieCounted = true;
-          this.host.onExit(slot, { code: null, signal: null, error: new Error("the worker did not exit after kill") });
+          if (slot.gone) return;
+          if (slot.life.phase !== "killed" || !slot.life.zombie) this.zombies++;
+          this.onExit(slot, { code: null, signal: null, error: new Error("the worker did not exit after kill") }, true);
         },
         timerDelay(Math.max(1000, this.opts.killGrace) + 1000),
       ),
@@ -435,41 +557,14 @@ export class Supervisor {
     slot.handle.kill(grace);
   }
 
-  /**
-   * Whether the worker answered lately (a beat or any message within two beat periods). Unknown
-   * without heartbeats: then it counts as not answering.
-   */
+  /** Whether the worker answered lately (see {@link responsive}). */
   responsive(slot: WorkerSlot): boolean {
-    const interval = this.opts.heartbeatInterval;
-    return interval > 0 && now() - slot.lastSeen <= 2 * interval + 50;
+    return responsive(slot, this.opts.heartbeatInterval);
   }
 
-  /**
-   * Liveness. A worker that holds tasks and misses beats is busy (a long synchronous task blocks
-   * its event loop, which is what workers are for): it is killed only when its process is frozen
-   * (stopped, as the adapter can tell), or past `heartbeat.maxBlocked` if set. An idle worker that
-   * misses beats is stuck outside any task and is killed after `heartbeat.timeout`.
-   */
-  private checkHeartbeats(): void {
-    const t = now();
-    const late = t - this.lastTick > 2 * this.tickInterval + 50;
-    this.lastTick = t;
-    // The host's own event loop was blocked: beats that arrived meanwhile wait behind this timer,
-    // so judge on the next tick, after they are read (once: a host that is always late still kills).
-    if (late && !this.skippedTick) {
-      this.skippedTick = true;
-      return;
-    }
-    this.skippedTick = false;
-    for (const slot of this.slots) {
-      if (slot.state === "starting" || slot.killSent) continue;
-      const silent = t - slot.lastSeen;
-      if (silent <= this.opts.heartbeatTimeout) continue;
-      // Busy and silent: only a process that does not run at all (stopped) is dead.
-      if (slot.outstanding.size === 0 || silent > this.opts.heartbeatMaxBlocked || slot.handle.frozen?.() === true) {
-        this.kill(slot, "heartbeat");
-      }
-    }
+  /** How long a worker may say nothing and still count as answering (ms). */
+  get silentAfter(): number {
+    return silentAfter(this.opts.heartbeatInterval);
   }
 
   resize(workers: number): void {
@@ -477,7 +572,7 @@ export class Supervisor {
     const state = this.host.state;
     // Before the first workers are up, the new size applies once start() completes (started()).
     if (state === "idle" || state === "starting") return;
-    const active = [...this.slots].filter((s) => s.retiring === null && s.killReason === null);
+    const active = [...this.slots].filter((s) => serving(s.life));
     if (active.length < workers) {
       this.ensureCapacity();
       return;
@@ -489,13 +584,13 @@ export class Supervisor {
 
   /** The first workers are up: apply a resize() that came while the pool was starting. */
   started(): void {
-    const active = [...this.slots].filter((s) => s.retiring === null && s.killReason === null).length;
+    const active = [...this.slots].filter((s) => serving(s.life)).length;
     if (active !== this.size) this.resize(this.size);
   }
 
   recycle(workerId: number): boolean {
     for (const slot of this.slots) {
-      if (slot.id === workerId && slot.retiring === null && slot.killReason === null) {
+      if (slot.id === workerId && serving(slot.life)) {
         this.planRetire(slot, "recycle", true);
         return true;
       }
@@ -507,9 +602,6 @@ export class Supervisor {
   stopAll(): void {
     this.stoppedAll = true;
     this.cancelSpawns();
-    for (const slot of this.slots) {
-      if (slot.retiring === null) slot.retiring = "close";
-      this.stopWorker(slot);
-    }
+    for (const slot of this.slots) this.stopWorker(slot, true);
   }
 }

@@ -33,6 +33,10 @@ export class Task {
   /** Its soft and hard deadlines in the heap, removed when it settles or leaves its worker. */
   soft: Deadline<Task> | undefined;
   hard: Deadline<Task> | undefined;
+  /** A look, without a clock, at whether its worker fell silent while it waited to start. */
+  check: Deadline<Task> | undefined;
+  /** Its hard deadline, noticed late by a blocked host, was put off once to read what came meanwhile. */
+  putOff = false;
   /** Its place among the `run` messages sent to its current worker (1: the first). */
   sendSeq = 0;
   submittedAt: number;
@@ -41,10 +45,11 @@ export class Task {
   /** A soft timeout or user abort was sent to the worker; the value is why. */
   abortSent: "timeout" | "abort" | null = null;
   /**
-   * The worker it is on was sent its timeout abort (kept when the pool later learns the task had
-   * not started, which clears `abortSent`): an error that is that abort's reason is its timeout.
+   * A timeout's abort went to its current worker. It acts only if the task runs when the worker
+   * reads it, which the pool may learn after the task's hard deadline let it wait unstarted: an
+   * error with the abort's reason is then still the timeout's.
    */
-  timeoutAbortSent = false;
+  timeoutAborted = false;
   /** Bumped whenever the task's deadlines change, so stale timer entries are ignored. */
   deadlineGen = 0;
   abortListener: (() => void) | undefined;

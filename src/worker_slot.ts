@@ -1,13 +1,26 @@
-/** The pool's record of one worker: its handle, state, tasks in flight (in send order) and timers. */
+/**
+ * The pool's record of one worker: its handle, its lifecycle (see worker_lifecycle.ts), the tasks
+ * in flight (in send order) and its timers.
+ */
 import type { WorkerHandle } from "./adapter.ts";
 import type { RetireReason } from "./events.ts";
 import type { ToWorker } from "./protocol.ts";
 import type { WorkerState, WorkerStats } from "./stats.ts";
 import type { Task } from "./task.ts";
 import { isDetached, type Movable } from "./transfer.ts";
+import {
+  accepting,
+  gone,
+  type Lifecycle,
+  type LifecycleEvent,
+  publicState,
+  retireOf,
+  step,
+} from "./worker_lifecycle.ts";
 
 export class WorkerSlot {
-  state: WorkerState = "starting";
+  /** Where the worker is in its life: changed only by {@link step} (the supervisor's). */
+  life: Lifecycle = { phase: "starting", retire: null };
   handle!: WorkerHandle;
   /** Tasks sent and not settled, in send order (the worker starts them in this order). */
   readonly outstanding = new Map<number, Task>();
@@ -18,8 +31,6 @@ export class WorkerSlot {
   readonly late = new Set<number>();
   /** Outstanding tasks with a timeout clock (started, or inferred to be). */
   clocked = 0;
-  /** Task code asked this worker to exit outside a task body: it finishes its running tasks first. */
-  exitDeferred = false;
   /**
    * Every lane of this worker has been busy far longer than tasks take: it gets no prefetch
    * until one of its tasks settles (its unstarted tasks were taken back for idle workers).
@@ -27,7 +38,7 @@ export class WorkerSlot {
   stuck = false;
   /** A `returnUnstarted` is on its way to this worker (answered by `returned`). */
   stealSent = false;
-  /** The channel carried garbage: nothing more from it is read. */
+  /** The channel carried garbage: nothing more from it is read (the worker is being killed). */
   channelBroken = false;
   outbox: ToWorker[] = [];
   /** What moves with a message of the outbox (moved task inputs), by message. */
@@ -41,29 +52,12 @@ export class WorkerSlot {
   /** When it ran `init` (0: not yet). */
   readyAt = 0;
   memory: number | null = null;
-  /** Set when a planned retirement starts; the worker takes no new tasks. */
-  retiring: RetireReason | null = null;
-  /** Set when the pool kills the worker. */
-  killReason: RetireReason | null = null;
-  stopSent = false;
-  /** Retiring with unstarted tasks handed back to the queue (false: finish them first). */
-  handBack = false;
-  stopTimerArmed = false;
-  killSent = false;
-  exitSeen = false;
-  zombieCounted = false;
   /** Worker started to replace this one (planned retirement). */
   replacement: WorkerSlot | null = null;
   /** Worker this one replaces. */
   replaces: WorkerSlot | null = null;
   startError: unknown;
   timers: ReturnType<typeof setTimeout>[] = [];
-  /** The worker reported "stopped": finalize ran after all its tasks were done or handed back. */
-  finalized = false;
-  /** One of the workers start() waits for. */
-  initial = false;
-  /** Running tasks when killed by a runtime that cannot stop busy workers. */
-  zombie = false;
 
   constructor(
     readonly id: number,
@@ -72,8 +66,31 @@ export class WorkerSlot {
     this.lastSeen = spawnedAt;
   }
 
+  /** Apply a lifecycle event; false if it changed nothing (see {@link transition}). */
+  step(ev: LifecycleEvent): boolean {
+    const next = step(this.life, ev);
+    if (next === null) return false;
+    this.life = next;
+    return true;
+  }
+
+  /** The public state (stats, events). */
+  get state(): WorkerState {
+    return publicState(this.life);
+  }
+
+  /** Its exit was reported. */
+  get gone(): boolean {
+    return gone(this.life);
+  }
+
+  /** Its planned retirement, if any. */
+  get retiring(): RetireReason | null {
+    return retireOf(this.life)?.reason ?? null;
+  }
+
   get accepting(): boolean {
-    return this.state === "ready" && this.retiring === null && !this.killSent && this.tasksSent < this.taskLimit;
+    return accepting(this.life) && this.tasksSent < this.taskLimit;
   }
 
   /**
@@ -83,7 +100,7 @@ export class WorkerSlot {
   flushOutbox(): { id: number; cause: unknown }[] {
     this.flushQueued = false;
     const batch = this.outbox;
-    if (batch.length === 0 || this.state === "exited" || this.state === "zombie") {
+    if (batch.length === 0 || this.gone) {
       batch.length = 0;
       return [];
     }

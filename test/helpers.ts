@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, expect } from "vitest";
 import { Pool, type PoolOptions } from "../mod.ts";
 import { currentRuntime } from "../runtimes/detect.ts";
+import { lifecycleErrors } from "../src/worker_lifecycle.ts";
 
 export const runtime = currentRuntime();
 
@@ -90,6 +91,8 @@ export function usePools(): <In = unknown, Out = unknown>(options: PoolOptions<I
       () => {},
     );
     expect(childPids().filter((pid) => !baseline.has(pid))).toEqual([]);
+    // No worker was asked for a lifecycle transition its state does not have.
+    expect(lifecycleErrors.count, `impossible worker transitions, last: ${lifecycleErrors.last}`).toBe(0);
     void leftOpen;
   });
   return <In, Out>(options: PoolOptions<In, Out>): Pool<In, Out> => {

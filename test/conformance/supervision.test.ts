@@ -216,6 +216,66 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
     await pool.close();
   });
 
+  it("8: a task blocking past a timeout shorter than the heartbeat window, its start report stuck, still times out", async () => {
+    const pool = make<number, number>({
+      ...supervised(adapter),
+      adapter,
+      workers: 1,
+      killGrace: 50,
+      heartbeat: { interval: 50, timeout: 20_000 },
+    });
+    // Quick tasks first: the worker then reports a start with the task's result, not before it.
+    for (let i = 0; i < 30; i++) await pool.submit(i);
+    // At its first deadline the worker answered lately (the block had just begun), so the pool
+    // waited for the start report; the report never comes while the task blocks.
+    const err: any = await pool.submit(3_000, { name: "block", timeout: 30 }).catch(caught);
+    expect(err).toBeInstanceOf(TaskTimeoutError);
+    expect(pool.stats().timedOut).toBe(1);
+    await pool.close();
+  });
+
+  it("8: a timeout's abort that reaches a task as it starts, after its deadline let it wait, is its timeout", async () => {
+    const pool = make<number, number>({
+      ...supervised(adapter),
+      adapter,
+      workers: 1,
+      concurrency: 2,
+      killGrace: 50,
+    });
+    await pool.start();
+    const blocking = pool.submit(600, { name: "block" });
+    // It has a free lane but starts only once the block ends, and reads its abort just after.
+    const behind = pool.submit(2, { name: "sleepAbortable", timeout: 30 }).catch(caught);
+    expect(await blocking).toBe(600);
+    const err = await behind;
+    expect(err).toBeInstanceOf(TaskTimeoutError);
+    expect(pool.stats().retirements.timeout ?? 0).toBe(0);
+    await pool.close();
+  });
+
+  it("11: a deadline the host notices late is judged after what the worker said meanwhile", async () => {
+    const pool = make<number, number>({ ...supervised(adapter), adapter, workers: 1, killGrace: 50 });
+    await pool.start();
+    // The first task ignores its abort and ends at 100 ms; the second then starts.
+    const abort = new AbortController();
+    const first = pool.submit(100, { name: "ignoreAbort", signal: abort.signal }).catch(caught);
+    const second = pool.submit(400, { name: "sleep" }).catch(caught);
+    await waitFor(() => pool.stats().workers[0]?.started === 1, 5_000, "the first task to start");
+    abort.abort(); // its hard deadline: 50 ms from now
+    // The host is blocked past that deadline and past the task's end: it wakes with the first
+    // result and the second start unread, and its overdue deadline timer runs first (blocked
+    // from the check phase, Node's event loop runs timers next, before it reads any message).
+    await new Promise((resolve) => (globalThis.setImmediate ?? setTimeout)(resolve));
+    const end = performance.now() + 300;
+    while (performance.now() < end) {
+      // block the host
+    }
+    expect(await first).toBe(100);
+    expect(await second).toBe(400);
+    expect(pool.stats().retirements.abort ?? 0).toBe(0);
+    await pool.close();
+  });
+
   it("14: maxAge (soft) lets the running task finish, then retires the worker", async () => {
     const pool = make<number, number>({ ...supervised(adapter), adapter, workers: 1, maxAge: 150 });
     await pool.start();
