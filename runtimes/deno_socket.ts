@@ -85,12 +85,8 @@ export function listenSocket(): HostSocket | null {
   };
   const connected = listener.accept().then(
     (conn) => {
-      if (open) {
-        close();
-        return conn;
-      }
-      conn.close(); // too late: the worker is gone
-      return null;
+      close(); // the one connection: read it even if the child exited meanwhile (its last frames)
+      return conn;
     },
     () => {
       close();
