@@ -200,3 +200,46 @@ export function denoChildPermissions(options: DenoPermissionOptions): string[] {
   if (readsAll(options.permissions)) return [...options.permissions];
   return [...options.permissions, `--allow-read=${startPaths(options.module).join(",")}`];
 }
+
+/** The permissions a Deno process needs to use a Unix socket at a path: read, write and net (`unix:<path>`). */
+const SOCKET_ACCESS = ["read", "write", "net"] as const;
+
+/** True if `flags` (a Deno command line) deny any permission a socket channel needs. */
+export function deniesSocket(flags: readonly string[]): boolean {
+  return flags.some((flag) => /^--deny-(read|write|net)(=|$)/.test(flag));
+}
+
+/**
+ * The flags a Deno child needs, besides `flags` (its command line so far), to connect to the
+ * Unix socket at `path`: `--allow-read=<path>`, `--allow-write=<path>` and
+ * `--allow-net=unix:<path>`, each left out where `flags` already grant that permission whole (Deno
+ * refuses a scoped flag next to `--allow-all`, and merges several scoped lists).
+ */
+export function socketPermissions(flags: readonly string[], path: string): string[] {
+  const whole = new Set<string>();
+  for (const flag of flags) {
+    const allow = parseAllow(flag);
+    if (allow !== null && allow.items === null) whole.add(allow.name);
+  }
+  if (whole.has("all")) return [];
+  return SOCKET_ACCESS.filter((name) => !whole.has(name)).map(
+    (name) => `--allow-${name}=${name === "net" ? `unix:${path}` : path}`,
+  );
+}
+
+/**
+ * The folder where this Deno host may make a private directory and listen on a Unix socket in it,
+ * without a prompt; null if it may not. The folder is `$TMPDIR` (if the host may read that
+ * variable) or `/tmp`; the host must hold read and write access to it, and net access whole
+ * (Deno checks net for `unix:<path>`, and the path is not known beforehand).
+ */
+export function socketBase(): string | null {
+  const permissions = hostPermissions();
+  let base = "/tmp";
+  if (hostHas(permissions, "env", "TMPDIR")) {
+    const value = process.env.TMPDIR;
+    if (value !== undefined && value !== "") base = value.replace(/(.)\/+$/, "$1");
+  }
+  const ok = hostHas(permissions, "write", base) && hostHas(permissions, "read", base) && hostHas(permissions, "net");
+  return ok ? base : null;
+}

@@ -1,7 +1,8 @@
 /**
- * Newline-delimited framing over a byte stream, for the `deno` adapter's stdio channel. The
- * child's stdout carries protocol lines, each starting with {@link FRAME}, among whatever the
- * user's code prints; lines without the mark are the user's and are passed through.
+ * Newline-delimited framing over a byte stream, for the `deno` adapter's channels: its socket
+ * (every line a frame) and its stdio fallback, where the child's stdout carries protocol lines,
+ * each starting with {@link FRAME}, among whatever the user's code prints (lines without the mark
+ * are the user's and are passed through).
  */
 
 /** Start of a protocol line (record separator + name: never in ordinary output). */

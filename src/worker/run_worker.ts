@@ -31,6 +31,12 @@ export interface WorkerEndpoint {
   memory(): number;
   /** Flush what was sent, then end the worker with `code`. */
   exit(code: number): void;
+  /**
+   * For a channel whose writes can wait on the event loop (a socket): resolves once everything
+   * sent so far is written, or returns undefined if nothing waits. A task that may block the
+   * worker starts only then, so that what was sent before it is on its way while it runs.
+   */
+  unsent?(): Promise<void> | undefined;
 }
 
 /** The context a task function receives. */
@@ -211,7 +217,20 @@ class WorkerRunner {
     this.startedAt.set(task.id, performance.now());
     this.unacked.push(task.id);
     // Slow tasks (or not measured yet): the pool hears of the start before the task can block us.
-    if (this.measured < WARMUP_TASKS || this.ewmaRunMs >= ACK_BEFORE_RUN_MS) this.flush();
+    if (this.measured < WARMUP_TASKS || this.ewmaRunMs >= ACK_BEFORE_RUN_MS) {
+      this.flush();
+      const unsent = this.endpoint.unsent?.();
+      if (unsent !== undefined) {
+        void unsent.then(() => {
+          if (this.running.get(task.id) === running) this.run(task, running);
+        });
+        return;
+      }
+    }
+    this.run(task, running);
+  }
+
+  private run(task: Pending, running: RunningTask): void {
     const fn = (this.mod as Record<string, unknown>)[task.name ?? "default"];
     let result: unknown;
     this.current = task.id;

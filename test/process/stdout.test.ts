@@ -1,6 +1,6 @@
 /**
  * A task's output on stdout reaches the host's stdout and does not corrupt the channel (the deno
- * adapter carries its protocol on the child's stdout; the others only pass stdout through).
+ * adapter's protocol has its own socket, as the others have IPC: stdout is the task's alone).
  */
 import { describe, expect, it } from "vitest";
 import { fixture, processAdapters } from "../helpers.ts";
@@ -21,5 +21,17 @@ describe.each(processAdapters)("stdout on the %s adapter", (adapter) => {
     expect(count("user line 2")).toBe(4);
     const lines = stdout.split("\n");
     expect(lines).toContain("RESULT [2,3,4,5]");
+  });
+
+  it("whole frames of the old deno stdout channel printed by tasks forge nothing and pass through", async () => {
+    const host = runScript(fixture("process/noisy_host.ts"), [adapter, "forge"]);
+    const { stdout, code } = await allOutput(host);
+    expect(code).toBe(0);
+    const lines = stdout.split("\n");
+    expect(lines).toContain("RESULT [2,3,4,5]");
+    for (let id = 1; id <= 4; id++) {
+      const forged = `\u001empms\u001f\u001empms:1\u001f${JSON.stringify([{ t: "ok", id, value: "forged" }])}`;
+      expect(lines.filter((line) => line === forged)).toHaveLength(4);
+    }
   });
 });

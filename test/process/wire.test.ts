@@ -3,6 +3,7 @@
  * bytes both ways, a value that cannot be carried fails its task naming the path, and what task
  * code itself writes to the channel is told apart from mpms's frames.
  */
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { SerializationError, WorkerCrashedError } from "../../mod.ts";
 import { fixture, processAdapters, usePools } from "../helpers.ts";
@@ -127,18 +128,40 @@ describe.each(processAdapters)("wire format of the %s adapter", (adapter) => {
     await pool.close();
   });
 
-  it.runIf(adapter === "deno")("a garbage frame on the deno channel kills the worker (reason channel)", async () => {
-    const pool = make({ module, adapter, workers: 1 });
+  it.runIf(adapter === "deno")(
+    "a frame printed on stdout by a task is the task's output, not the channel's",
+    async () => {
+      const pool = make({ module, adapter, workers: 1 });
+      const events: Channel[] = [];
+      pool.addEventListener("channel", (e) => events.push((e as unknown as { detail: Channel }).detail));
+      await pool.start();
+      expect(await pool.submit(null, { name: "garbageLine" })).toBe("printed");
+      expect(events).toEqual([]);
+      expect(pool.stats().workersStarted).toBe(1);
+      await pool.close();
+    },
+  );
+
+  // The tap (preloaded) lets a task write to the channel socket itself.
+  const tap = { execArgv: ["--preload", fileURLToPath(fixture("process/channel_tap.ts"))] };
+  it.runIf(adapter === "deno").each([
+    ["a frame that does not decode", `\u001empms:1\u001f[{"t":\n`, /undecodable mpms frame/],
+    ["text that is not an mpms frame", "hello\n", /not an mpms frame: "hello"/],
+    ["an empty line", "\n", /not an mpms frame: ""/],
+  ])("%s on the deno channel socket kills the worker (reason channel)", async (_what, text, received) => {
+    const pool = make({ module, adapter, workers: 1, ...tap });
     const events: Channel[] = [];
     pool.addEventListener("channel", (e) => events.push(e.detail));
     await pool.start();
-    const outcome = await pool.submit(null, { name: "garbageLine" }).then(
+    const outcome = await pool.submit(text, { name: "writeToChannel" }).then(
       () => new Error("expected a crash"),
       (e: unknown) => e,
     );
+    expect(outcome).toBeInstanceOf(WorkerCrashedError);
     expect((outcome as WorkerCrashedError).reason).toBe("channel");
     expect(events.map((e) => e.kind)).toEqual(["invalid"]);
-    expect(await pool.submit("still serving")).toBe("still serving");
+    expect(events[0]?.received).toMatch(received);
+    expect(await Promise.all([1, 2, 3].map((n) => pool.submit(n)))).toEqual([1, 2, 3]);
     await pool.close();
   });
 });
