@@ -313,7 +313,9 @@ export class Supervisor {
     this.workersStarted++;
     slot.readyAt = now();
     const took = slot.readyAt - slot.spawnedAt;
-    this.spawnMs = this.spawnMs < 0 ? took : 0.8 * this.spawnMs + 0.2 * took;
+    // Fast up, slow down: a slower spawn counts at once (a loaded machine), a faster one a
+    // little at a time, so a replacement started early is ready in time.
+    this.spawnMs = this.spawnMs < 0 ? took : Math.max(took, 0.8 * this.spawnMs + 0.2 * took);
     // Ages count from ready: start-up is bounded by startTimeout, and a worker must get to serve.
     const opts = this.opts;
     if (opts.maxAge !== Number.POSITIVE_INFINITY) {

@@ -204,11 +204,16 @@ class WorkerRunner {
   private pump(): void {
     const config = this.config;
     if (!config || !this.mod || (this.stopping && this.handedBack) || this.exitCode !== undefined) return;
-    while (this.running.size < config.concurrency && this.pending.length > 0) {
+    // While a start waits for its report to be written, nothing else starts: a start is
+    // reported just before its task runs, never while another task may block the worker first.
+    while (!this.startWaiting && this.running.size < config.concurrency && this.pending.length > 0) {
       const task = this.pending.shift() as Pending;
       this.start(task);
     }
   }
+
+  /** A start waits for the channel to write its report (see WorkerEndpoint.unsent). */
+  private startWaiting = false;
 
   private start(task: Pending): void {
     const config = this.config as WorkerConfig;
@@ -221,8 +226,11 @@ class WorkerRunner {
       this.flush();
       const unsent = this.endpoint.unsent?.();
       if (unsent !== undefined) {
+        this.startWaiting = true;
         void unsent.then(() => {
+          this.startWaiting = false;
           if (this.running.get(task.id) === running) this.run(task, running);
+          this.pump();
         });
         return;
       }
