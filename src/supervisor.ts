@@ -312,6 +312,7 @@ export class Supervisor {
     if (!slot.step({ e: "ready", standby })) return; // a duplicate "ready"
     this.workersStarted++;
     slot.readyAt = now();
+    if (!standby) slot.servingSince = slot.readyAt;
     const took = slot.readyAt - slot.spawnedAt;
     // Fast up, slow down: a slower spawn counts at once (a loaded machine), a faster one a
     // little at a time, so a replacement started early is ready in time.
@@ -446,9 +447,11 @@ export class Supervisor {
    * measured spawn time, with a margin): a worker this close to `maxTasks` gets one now.
    */
   leadTasks(slot: WorkerSlot): number {
-    if (slot.readyAt === 0 || this.spawnMs < 0) return 0;
+    if (slot.servingSince === 0 || this.spawnMs < 0) return 0;
     // Measured on settled tasks, over a while: the first sends fill the prefetch window at once.
-    const served = now() - slot.readyAt;
+    // From when it began to serve: a standby's wait would make its rate look slow and its
+    // replacement start late.
+    const served = now() - slot.servingSince;
     if (served < PREWARM_MEASURE_MS || slot.tasksDone < 2) return 0;
     return Math.ceil((slot.tasksDone / served) * this.spawnMs * PREWARM_MARGIN) + 1;
   }
@@ -470,6 +473,7 @@ export class Supervisor {
   /** A standby starts taking tasks (the engine pumps after the call that led here). */
   private takeOver(standby: WorkerSlot): void {
     standby.step({ e: "takeOver" });
+    standby.servingSince = now();
     standby.replaces = null;
   }
 

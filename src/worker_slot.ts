@@ -51,6 +51,8 @@ export class WorkerSlot {
   lastSeen: number;
   /** When it ran `init` (0: not yet). */
   readyAt = 0;
+  /** When it began to take tasks (ms; 0 while starting or standby): its task rate counts from here. */
+  servingSince = 0;
   memory: number | null = null;
   /** Worker started to replace this one (planned retirement). */
   replacement: WorkerSlot | null = null;
