@@ -84,7 +84,10 @@ function allBlocks(): Block[] {
   return blocks;
 }
 
-/** `mpms` and its subpaths → the repository's source entry files, from package.json's exports. */
+/**
+ * `mpms` and its subpaths → the repository's source entry files, from package.json's exports; and
+ * the JSR names (`@mpms/mpms`, `jsr:@mpms/mpms`, and their subpaths) from deno.json's exports.
+ */
 function entryPaths(): Record<string, string[]> {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     name: string;
@@ -95,6 +98,15 @@ function entryPaths(): Record<string, string[]> {
     const source = typeof target === "object" ? target.bun : undefined;
     if (source === undefined || !source.endsWith(".ts")) continue;
     paths[subpath === "." ? pkg.name : `${pkg.name}/${subpath.slice(2)}`] = [join(root, source)];
+  }
+  const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8")) as {
+    name: string;
+    exports: Record<string, string>;
+  };
+  for (const [subpath, source] of Object.entries(deno.exports)) {
+    const name = subpath === "." ? deno.name : `${deno.name}/${subpath.slice(2)}`;
+    paths[name] = [join(root, source)];
+    paths[`jsr:${name}`] = [join(root, source)];
   }
   return paths;
 }
