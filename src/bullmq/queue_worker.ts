@@ -6,8 +6,8 @@
 import { type Job, WaitingError, Worker } from "bullmq";
 import type { Family } from "../admin/prometheus.ts";
 import { PoolClosedError, PoolUnavailableError, TaskError, TaskTimeoutError, WorkerCrashedError } from "../errors.ts";
-import { Pool } from "../pool.ts";
-import { Shutdown } from "../shutdown.ts";
+import { Pool } from "../pool/pool.ts";
+import { Shutdown } from "../shutdown/shutdown.ts";
 import { type JobFailure, QueueMetrics, type QueueWorkerStats } from "./metrics.ts";
 import { type QueueWorkerOptions, type ResolvedQueueWorkerOptions, resolveQueueWorkerOptions } from "./options.ts";
 import { asError, checkJobValue, JobCancelledError, unrecoverable } from "./outcome.ts";

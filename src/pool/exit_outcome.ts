@@ -3,9 +3,9 @@
  * planned it, and what a task that was running there gets (the pool's own kills give a typed
  * "retired" or "destroyed" outcome, anything else is a crash).
  */
-import type { WorkerExit } from "./adapter.ts";
+import type { WorkerExit } from "../adapter.ts";
+import { PoolClosedError, WorkerCrashedError, WorkerRetiredError } from "../errors.ts";
 import type { SettleKind } from "./counters.ts";
-import { PoolClosedError, WorkerCrashedError, WorkerRetiredError } from "./errors.ts";
 import type { RetireReason } from "./events.ts";
 import { killReasonOf, type Lifecycle, neverReady, retireOf, stopSent } from "./worker_lifecycle.ts";
 

@@ -2,7 +2,10 @@
  * The Pool: public API (submit, put, map, results, close, destroy, stats, events) on top of the
  * engine in {@link PoolEngine}. Everything a task can do ends in exactly one settle.
  */
-import { adapterNames } from "./adapter.ts";
+import { adapterNames } from "../adapter.ts";
+import { closableLabel, closeWithin } from "../shutdown/closable.ts";
+import type { HookContext } from "../shutdown/phase.ts";
+import { closePoolWithin } from "./close_within.ts";
 import { PoolEngine } from "./engine.ts";
 import { PoolEvent, type PoolEventDetail, type PoolEventListener, type PoolEventType } from "./events.ts";
 import {
@@ -226,5 +229,15 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** `shutdown.add(pool)` names its hook "pool". */
+  get [closableLabel](): string {
+    return "pool";
+  }
+
+  /** `shutdown.add(pool)`: close within the hook's time, destroyed at that time or when cut. */
+  [closeWithin](signal: AbortSignal, context: HookContext): Promise<void> {
+    return closePoolWithin(this, signal, context);
   }
 }

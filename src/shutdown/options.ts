@@ -4,9 +4,9 @@
  * throws TypeError and a wrong range RangeError, both naming the option (or variable) and value.
  */
 
-import { MAX_MS } from "./limits.ts";
-import type { ShutdownReport } from "./shutdown_report.ts";
-import { rangeError, rejectUnknownKeys, typeError } from "./validate.ts";
+import { MAX_MS } from "../util/limits.ts";
+import { rangeError, rejectUnknownKeys, typeError } from "../util/validate.ts";
+import type { ShutdownReport } from "./report.ts";
 
 /** The phases every coordinator has, in order. Users may add their own between them. */
 export const DEFAULT_PHASES: readonly string[] = ["drain", "workers", "clients", "storage", "final"];

@@ -5,26 +5,20 @@
  * summary is logged and the process exits. A second signal, the deadline, or an uncaught error
  * during the run forces the end at once (the emergency hooks still run).
  */
-import type { Closable } from "./shutdown_closable.ts";
-import { describeThrown, safeGet } from "./shutdown_describe.ts";
-import { type EmergencyFn, EmergencyHooks, type EmergencyOptions, formatEmergency } from "./shutdown_emergency.ts";
-import { HookRegistry } from "./shutdown_hooks.ts";
-import { type FatalKind, type ShutdownHost, shutdownHost } from "./shutdown_host.ts";
+import type { Closable } from "./closable.ts";
+import { describeThrown, safeGet } from "./describe.ts";
+import { type EmergencyFn, EmergencyHooks, type EmergencyOptions, formatEmergency } from "./emergency.ts";
+import { HookRegistry } from "./hooks.ts";
+import { type FatalKind, type ShutdownHost, shutdownHost } from "./host.ts";
 import {
   chooseExitCode,
   type HookOptions,
   type ResolvedShutdownOptions,
   resolveShutdownOptions,
   type ShutdownOptions,
-} from "./shutdown_options.ts";
-import { type HookFn, type PhaseRun, runPhase, skippedPhase } from "./shutdown_phase.ts";
-import {
-  type FatalReport,
-  formatPhase,
-  formatSummary,
-  type PhaseReport,
-  type ShutdownReport,
-} from "./shutdown_report.ts";
+} from "./options.ts";
+import { type HookFn, type PhaseRun, runPhase, skippedPhase } from "./phase.ts";
+import { type FatalReport, formatPhase, formatSummary, type PhaseReport, type ShutdownReport } from "./report.ts";
 
 /** idle → delaying (readiness fails, still serving) → running (phases) → done. */
 export type ShutdownState = "idle" | "delaying" | "running" | "done";

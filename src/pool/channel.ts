@@ -4,7 +4,7 @@
  * here before the engine acts on it: an array of messages of known shapes, naming only tasks
  * the worker was sent (answers for tasks it does not hold are late or repeated, and ignored). Nothing in here throws.
  */
-import type { FromWorker } from "./protocol.ts";
+import type { FromWorker } from "../protocol.ts";
 
 /** Longest description of an offending value kept for the `channel` event. */
 const MAX_RECEIVED = 200;

@@ -5,7 +5,7 @@
  * tasks (a scan over at most PRIORITY_LEVELS levels when one empties). Tasks aborted in the
  * queue are not searched for: they are skipped when they come up.
  */
-import { Deque } from "./queue.ts";
+import { Deque } from "../util/deque.ts";
 import { type Task, TaskState } from "./task.ts";
 
 /** A submitter waiting for room in the queue. */

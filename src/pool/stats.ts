@@ -1,6 +1,6 @@
+import type { HistogramSnapshot } from "../util/histogram.ts";
 import type { FailureKind } from "./counters.ts";
 import type { RetireReason } from "./events.ts";
-import type { HistogramSnapshot } from "./histogram.ts";
 
 export type PoolState = "idle" | "starting" | "running" | "closing" | "closed" | "failed";
 

@@ -3,10 +3,10 @@
  * `add(object, options)` parsed and validated, names made unique within a phase, and no hook
  * accepted into a phase that has already started.
  */
-import { type Closable, closableHook, closableName, isClosable } from "./shutdown_closable.ts";
-import { describeThrown } from "./shutdown_describe.ts";
-import { duration, type HookOptions } from "./shutdown_options.ts";
-import type { Hook, HookFn } from "./shutdown_phase.ts";
+import { type Closable, closableHook, closableName, isClosable } from "./closable.ts";
+import { describeThrown } from "./describe.ts";
+import { duration, type HookOptions } from "./options.ts";
+import type { Hook, HookFn } from "./phase.ts";
 
 /** A value in an error message: strings quoted, anything else described without throwing. */
 function shown(value: unknown): string {

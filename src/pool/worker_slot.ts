@@ -2,12 +2,12 @@
  * The pool's record of one worker: its handle, its lifecycle (see worker_lifecycle.ts), the tasks
  * in flight (in send order) and its timers.
  */
-import type { WorkerHandle } from "./adapter.ts";
+import type { WorkerHandle } from "../adapter.ts";
+import type { ToWorker } from "../protocol.ts";
+import { isDetached, type Movable } from "../transfer.ts";
 import type { RetireReason } from "./events.ts";
-import type { ToWorker } from "./protocol.ts";
 import type { WorkerState, WorkerStats } from "./stats.ts";
 import type { Task } from "./task.ts";
-import { isDetached, type Movable } from "./transfer.ts";
 import {
   accepting,
   gone,

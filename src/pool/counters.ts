@@ -5,8 +5,8 @@ import {
   TaskTimeoutError,
   WorkerCrashedError,
   WorkerRetiredError,
-} from "./errors.ts";
-import { Histogram, type HistogramSnapshot } from "./histogram.ts";
+} from "../errors.ts";
+import { Histogram, type HistogramSnapshot } from "../util/histogram.ts";
 
 /** How a task settled. */
 export type SettleKind = "completed" | "failed" | "cancelled" | "crashed" | "timeout";

@@ -1,5 +1,5 @@
 /** The outcome of one shutdown run, and the log lines that describe it. */
-import type { EmergencyReport } from "./shutdown_emergency.ts";
+import type { EmergencyReport } from "./emergency.ts";
 
 /** How a hook (or a phase, taking the worst of its hooks) ended. */
 export type HookStatus = "ok" | "error" | "timeout" | "skipped";

@@ -6,14 +6,15 @@
  * or killGrace after a user abort) the outcome is recorded first, then the worker is killed if
  * the task runs, or is what blocks it.
  */
+
+import { TaskTimeoutError } from "../errors.ts";
+import type { ToWorker } from "../protocol.ts";
+import { toWireError } from "../wire_error.ts";
 import type { SettleKind } from "./counters.ts";
 import { type Deadline, Deadlines } from "./deadlines.ts";
-import { TaskTimeoutError } from "./errors.ts";
 import type { RetireReason } from "./events.ts";
 import type { ResolvedOptions } from "./options.ts";
-import type { ToWorker } from "./protocol.ts";
 import { Clock, type Task, TaskState } from "./task.ts";
-import { toWireError } from "./wire_error.ts";
 import { mayStart } from "./worker_lifecycle.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 

@@ -5,7 +5,7 @@
  * never the input, result or worker of a task that is done. The generation stays as a second
  * guard against an entry that fires for an item that moved on.
  */
-import { MAX_TIMER_MS } from "./validate.ts";
+import { MAX_TIMER_MS } from "../util/validate.ts";
 
 export interface Deadline<T> {
   at: number;

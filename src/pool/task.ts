@@ -1,7 +1,8 @@
 /** One submitted task, as the pool tracks it. A class (not closures) to keep the hot path lean. */
+
+import type { Movable } from "../transfer.ts";
 import type { Deadline } from "./deadlines.ts";
 import type { Outcome } from "./outcome.ts";
-import type { Movable } from "./transfer.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
 /** Waiting: for room in the queue. Sent: on a worker (running or prefetched there). */

@@ -6,7 +6,7 @@
  * remove a lock. Each is guarded (one that throws does not stop the next); they share a small
  * total budget, checked between hooks since a synchronous hook cannot be cut.
  */
-import { describeThrown, safeGet } from "./shutdown_describe.ts";
+import { describeThrown, safeGet } from "./describe.ts";
 
 /** An emergency hook: synchronous; its return value is ignored (a promise would not be awaited). */
 export type EmergencyFn = () => void;

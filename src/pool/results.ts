@@ -1,5 +1,5 @@
 /** An async queue of outcomes for `pool.results()`: buffered, ends when the pool is closed. */
-import { Deque } from "./queue.ts";
+import { Deque } from "../util/deque.ts";
 
 export class ResultsChannel<T> {
   private readonly buffer = new Deque<T>();

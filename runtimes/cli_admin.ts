@@ -5,9 +5,10 @@
 import type { AdminHandle, AdminRequest } from "../src/cli/host.ts";
 
 export async function startAdmin(request: AdminRequest): Promise<AdminHandle> {
-  const { serveAdmin } = await import("../admin.ts");
+  const { serveAdmin } = await import("./admin_server.ts");
   const server = await serveAdmin({
     pools: { [request.name]: request.pool },
+    ...(request.metrics ? { metrics: request.metrics } : {}),
     shutdown: request.shutdown,
     token: request.token,
     hostname: request.hostname,

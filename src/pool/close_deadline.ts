@@ -1,5 +1,5 @@
 /** close()'s deadline: one for the whole close, which a later call may only bring forward. */
-import { timerDelay } from "./validate.ts";
+import { timerDelay } from "../util/validate.ts";
 
 const now = (): number => performance.now();
 

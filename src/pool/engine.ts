@@ -4,10 +4,7 @@
  * deadlines are in task_clocks.ts, work stealing in work_stealing.ts; the worker set, its
  * lifecycle and supervision in {@link Supervisor}. Nothing here touches a runtime API.
  */
-import { type Adapter, loadAdapter, type WorkerExit } from "./adapter.ts";
-import { CloseDeadline } from "./close_deadline.ts";
-import { Counters, type SettleKind } from "./counters.ts";
-import { DispatchWindow } from "./dispatch_window.ts";
+import { type Adapter, loadAdapter, type WorkerExit } from "../adapter.ts";
 import {
   PoolClosedError,
   PoolUnavailableError,
@@ -15,19 +12,22 @@ import {
   SerializationError,
   TaskTimeoutError,
   WorkerStartError,
-} from "./errors.ts";
+} from "../errors.ts";
+import type { FromWorker, ToWorker } from "../protocol.ts";
+import { type Movable, movablesIn } from "../transfer.ts";
+import { fromWireError, toWireError } from "../wire_error.ts";
+import { CloseDeadline } from "./close_deadline.ts";
+import { Counters, type SettleKind } from "./counters.ts";
+import { DispatchWindow } from "./dispatch_window.ts";
 import { runningTaskOutcome } from "./exit_outcome.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Outcome } from "./outcome.ts";
-import type { FromWorker, ToWorker } from "./protocol.ts";
 import { ResultsChannel } from "./results.ts";
 import type { PoolState, PoolStats } from "./stats.ts";
 import { Supervisor, type SupervisorHost } from "./supervisor.ts";
 import { Clock, MAX_REQUEUES, Task, TaskState } from "./task.ts";
 import { TaskClocks } from "./task_clocks.ts";
 import { TaskQueue } from "./task_queue.ts";
-import { type Movable, movablesIn } from "./transfer.ts";
-import { fromWireError, toWireError } from "./wire_error.ts";
 import { stealFrom } from "./work_stealing.ts";
 import { finalized } from "./worker_lifecycle.ts";
 import type { WorkerSlot } from "./worker_slot.ts";

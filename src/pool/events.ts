@@ -3,7 +3,7 @@
  * `pool.addEventListener("workerexit", (e) => e.detail.reason)` knows `e` is a
  * `PoolEvent<WorkerExitDetail>`.
  */
-import type { PoolUnavailableError } from "./errors.ts";
+import type { PoolUnavailableError } from "../errors.ts";
 
 /** An event of a Pool. `detail` carries the data, as with CustomEvent. */
 export class PoolEvent<T = unknown> extends Event {

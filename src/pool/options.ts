@@ -3,12 +3,12 @@
  * validation in one place. A wrong type throws TypeError and a wrong range RangeError, both naming
  * the option and the value; an unknown key throws TypeError naming it.
  */
-import type { Adapter, ResourceLimits } from "./adapter.ts";
-import { MAX_CONCURRENCY, MAX_MS, MAX_PREFETCH, MAX_WORKERS } from "./limits.ts";
+import type { Adapter, ResourceLimits } from "../adapter.ts";
+import { isDetached, isMovable, type Movable } from "../transfer.ts";
+import { MAX_CONCURRENCY, MAX_MS, MAX_PREFETCH, MAX_WORKERS } from "../util/limits.ts";
+import { keysOf, rangeError, rejectUnknownKeys, show, typeError } from "../util/validate.ts";
 import type { Outcome } from "./outcome.ts";
 import { PRIORITY_MAX, PRIORITY_MIN } from "./task_queue.ts";
-import { isDetached, isMovable, type Movable } from "./transfer.ts";
-import { keysOf, rangeError, rejectUnknownKeys, show, typeError } from "./validate.ts";
 
 type ErrorMatcher = string | (new (...args: never[]) => Error);
 

@@ -19,9 +19,9 @@ import {
 import { resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { processHost } from "../runtimes/signals.ts";
 import type { CliHost, FileIdentity, InputSource, OutputSink, TextStream } from "../src/cli/host.ts";
-import { startAdmin } from "./admin.ts";
+import { startAdmin } from "./cli_admin.ts";
+import { processHost } from "./signals.ts";
 
 function textStream(stream: NodeJS.WriteStream): TextStream {
   return {

@@ -6,18 +6,18 @@
  * `stopped`) and exits are handled here. Tasks are not its business: the engine gets the task
  * messages and is told when a worker is gone, through {@link SupervisorHost}.
  */
-import type { Adapter, WorkerExit } from "./adapter.ts";
+import type { Adapter, WorkerExit } from "../adapter.ts";
+import { PoolUnavailableError, WorkerStartError } from "../errors.ts";
+import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "../protocol.ts";
+import { timerDelay } from "../util/validate.ts";
+import { fromWireError } from "../wire_error.ts";
 import { checkBatch } from "./channel.ts";
-import { PoolUnavailableError, WorkerStartError } from "./errors.ts";
 import type { BackoffDetail, RetireReason, WorkerExitDetail } from "./events.ts";
 import { exitReason, failedExit, plannedExit } from "./exit_outcome.ts";
 import { responsive, SupervisionTick, silentAfter, silentWorkers } from "./liveness.ts";
 import type { ResolvedOptions } from "./options.ts";
-import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "./protocol.ts";
 import { RestartPolicy } from "./restart_policy.ts";
 import type { PoolState } from "./stats.ts";
-import { timerDelay } from "./validate.ts";
-import { fromWireError } from "./wire_error.ts";
 import { alive, type Lifecycle, neverReady, retireOf, serving, stopSent } from "./worker_lifecycle.ts";
 import { WorkerSlot } from "./worker_slot.ts";
 

@@ -3,9 +3,9 @@
  * min(its timeout, what the phase and the global deadline leave). A hook that overruns is cut
  * (its signal fires) and reported; the phase never waits past its budget.
  */
-import { describeThrown, isTimeoutError } from "./shutdown_describe.ts";
-import type { HookReport, HookStatus, PhaseReport } from "./shutdown_report.ts";
-import { worstStatus } from "./shutdown_report.ts";
+import { describeThrown, isTimeoutError } from "./describe.ts";
+import type { HookReport, HookStatus, PhaseReport } from "./report.ts";
+import { worstStatus } from "./report.ts";
 
 /** What a hook gets besides its AbortSignal. */
 export interface HookContext {
