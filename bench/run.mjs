@@ -19,8 +19,8 @@ import { watchTree } from "./lib/proc.mjs";
 import { writeReport } from "./lib/report.mjs";
 import { summarize } from "./lib/stats.mjs";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-const RESULTS = new URL("./results", import.meta.url).pathname;
+const ROOT = new URL("../", import.meta.url).pathname;
+const RESULTS = new URL("./results/", import.meta.url).pathname;
 
 function parseArgs(argv) {
   const args = { quick: false, runtimes: ["node"], reps: undefined, workloads: [], subjects: [], write: true };

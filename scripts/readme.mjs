@@ -10,7 +10,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 
-const root = new URL("..", import.meta.url);
+const root = new URL("../", import.meta.url);
 
 /** The pages of docs/, in the order the README lists them, with what each is for. */
 const PAGES = [

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { runtime } from "./helpers.ts";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = new URL("../", import.meta.url).pathname;
 
 function run(file: string): string {
   const bin = (name: string): string => `${root}node_modules/.bin/${name}`;

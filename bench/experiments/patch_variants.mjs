@@ -13,7 +13,7 @@
 import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 
-const DIST = new URL("../dist", import.meta.url).pathname;
+const DIST = new URL("../dist/", import.meta.url).pathname;
 const out = process.argv[2] ?? `${tmpdir()}/mpms-variants`;
 
 function patch(dir, file, from, to) {

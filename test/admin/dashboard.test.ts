@@ -16,7 +16,7 @@ import { fixture, runtime, sleep, usePools, waitFor } from "../helpers.ts";
 /** MPMS_CHROMIUM points elsewhere (e.g. to check the skip message). */
 const CHROMIUM = process.env.MPMS_CHROMIUM ?? "/usr/bin/chromium";
 const TOKEN = "dashboard-token-0123456789";
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** MPMS_DOCS_SCREENSHOT=1: run a minute longer and also write docs/dashboard.png. */
 const DOCS = process.env.MPMS_DOCS_SCREENSHOT === "1";
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
 import { childPids, runtime } from "../helpers.ts";
 
-export const ROOT: string = fileURLToPath(new URL("../..", import.meta.url));
+export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
 export const TASKS = "test/fixtures/cli/tasks.ts";
 
 /** The command line that starts the CLI from source on this runtime. */

@@ -10,7 +10,7 @@ import { childPids, runtime, waitFor } from "../helpers.ts";
 
 export type RuntimeName = "node" | "bun" | "deno";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
  * Runtimes to run fixtures on: the one running the tests (so running the file on each runtime

@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runtime } from "../helpers.ts";
 
 const CHROMIUM = process.env.MPMS_CHROMIUM ?? "/usr/bin/chromium";
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 const skipReason =
   runtime !== "node"
