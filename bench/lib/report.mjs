@@ -108,7 +108,8 @@ function movedNote(workload) {
     "first and last 4 bytes and moves its buffer to the worker; the worker checks both, writes their complement and moves",
     "the bytes back. The host checks the result and that its own view was detached (moved, not copied). Moved with: mpms",
     "`submit(bytes, { transfer: [bytes.buffer] })` and `return transfer(bytes, [bytes.buffer])`; raw worker_threads",
-    "`postMessage(msg, [bytes.buffer])` both ways (÷ floor); piscina `run(Piscina.move(bytes))` and `return Piscina.move(bytes)`.",
+    "`postMessage(msg, [bytes.buffer])` both ways (÷ floor of thread); raw Web Worker the same (÷ floor of web); piscina",
+    "`run(Piscina.move(bytes))` and `return Piscina.move(bytes)`.",
     "MiB/s = tasks/s × the size (bytes moved each way, not copied).",
   ].join("\n");
 }
@@ -116,8 +117,11 @@ function movedNote(workload) {
 function workloadTable(runtime, run, workload) {
   const rows = run.rows.filter((r) => r.workload === workload.id);
   if (rows.length === 0) return "";
-  const floorOf = (row) =>
-    run.rows.find((r) => r.workload === workload.id && r.subject === floorId(runtime, row) && r.status === "ok");
+  // In the "moved" workloads the web adapter has a floor of its own: bare Web Workers.
+  const floorOf = (row) => {
+    const id = workload.moved && row.subject === "mpms-web" ? "raw-web" : floorId(runtime, row);
+    return run.rows.find((r) => r.workload === workload.id && r.subject === id && r.status === "ok");
+  };
   const ideal = run.meta.workers * 1000;
   // [header, cell(row)]; the first two columns are the subject and the headline metric.
   const columns = [
