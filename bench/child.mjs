@@ -51,7 +51,7 @@ async function main() {
   if (spec.workload === "echo1") await sequential(subject.run, counts.warmup);
   else if (spec.bytes) await bytes(counts.warmup);
   else if (spec.moved) await moved(counts.warmup);
-  else await windowed(subject.run, counts.warmup, 64);
+  else await windowed(subject.run, counts.warmup, spec.window ?? 64);
 
   const cpu0 = cpuMs();
   let measured;
@@ -67,7 +67,8 @@ async function main() {
       break;
     case "echo64":
     case "recycle":
-      measured = await windowed(subject.run, counts.tasks, 64);
+      // spec.window: another number in flight (bench/experiments/moved_window.mjs)
+      measured = await windowed(subject.run, counts.tasks, spec.window ?? 64);
       break;
     case "flood":
     case "cpu1ms":
