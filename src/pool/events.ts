@@ -126,8 +126,10 @@ export interface FailedDetail {
 export interface CallbackErrorDetail {
   /** What the callback threw. */
   error: unknown;
-  /** The task it was called for. */
-  taskId: number;
+  /** The task it was called for (null: an event listener threw). */
+  taskId: number | null;
+  /** The event whose listener threw (absent for a task's callback). */
+  event?: string;
 }
 
 /** Every event a Pool dispatches, by type. */

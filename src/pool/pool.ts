@@ -25,6 +25,10 @@ import type { PoolStats } from "./stats.ts";
 
 export type { CloseOptions, MapOptions, SubmitOptions } from "./options.ts";
 
+function captureOf(options: boolean | EventListenerOptions | undefined): boolean {
+  return typeof options === "boolean" ? options : options?.capture === true;
+}
+
 function defaultWorkers(): number {
   return workersFor((globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency);
 }
@@ -61,7 +65,40 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     options?: AddEventListenerOptions | boolean,
   ): void {
     if (listener) this.#heard.add(type);
-    super.addEventListener(type, listener, options);
+    super.addEventListener(type, listener && this.#guarded(type, listener, options), options);
+  }
+
+  /**
+   * A listener's throw must not end the program: EventTarget reports it as an uncaught exception
+   * on Node, Bun and Deno. The pool calls each listener through a guard that turns a throw into
+   * an "error" event (a throwing "error" listener is ignored). One guard per listener, type and
+   * capture, so adding twice still adds once and removeEventListener finds it.
+   */
+  readonly #guards = new WeakMap<object, Map<string, EventListener>>();
+
+  #guarded(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ): EventListener {
+    const key = `${captureOf(options)}:${type}`;
+    let byKey = this.#guards.get(listener);
+    const known = byKey?.get(key);
+    if (known) return known;
+    const guard = (event: Event): void => {
+      try {
+        if (typeof listener === "function") listener.call(this, event);
+        else listener.handleEvent(event);
+      } catch (error) {
+        if (type !== "error") this.#emit("error", { error, taskId: null, event: type });
+      }
+    };
+    if (!byKey) {
+      byKey = new Map();
+      this.#guards.set(listener, byKey);
+    }
+    byKey.set(key, guard);
+    return guard;
   }
 
   /** Stop listening (the same type, listener and `capture` as given to addEventListener). */
@@ -80,7 +117,8 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     listener: EventListenerOrEventListenerObject | null,
     options?: EventListenerOptions | boolean,
   ): void {
-    super.removeEventListener(type, listener, options);
+    const guard = listener ? this.#guards.get(listener)?.get(`${captureOf(options)}:${type}`) : undefined;
+    super.removeEventListener(type, guard ?? listener, options);
   }
 
   #emit<K extends PoolEventType>(type: K, detail: PoolEventDetail<K>): void {
