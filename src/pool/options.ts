@@ -199,30 +199,38 @@ interface NumberRule {
 
 /** A duration in ms: at most what setTimeout honours (or Infinity where allowed). */
 function ms(name: string, value: unknown, fallback: number, rule: NumberRule): number {
-  return num(name, value, fallback, { ...rule, max: MAX_MS });
+  return num(name, value, fallback, rule, MAX_MS);
 }
 
-function num(name: string, value: unknown, fallback: number, rule: NumberRule): number {
+/**
+ * A number option. Checked on every submit (a task's timeout, priority), so nothing is built
+ * unless the value is wrong.
+ */
+function num(name: string, value: unknown, fallback: number, rule: NumberRule, max = rule.max): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || Number.isNaN(value)) throw typeError(name, "a number", value);
   const min = rule.min ?? 0;
-  const what = `${rule.integer ? "an integer" : "a number"} ${rule.exclusiveMin ? ">" : ">="} ${min}${
-    rule.max !== undefined ? ` and <= ${rule.max}` : ""
-  }${rule.infinite ? " (or Infinity)" : ""}`;
   if (value === Number.POSITIVE_INFINITY) {
     if (rule.infinite) return value;
-    throw rangeError(name, what, value);
+    throw rangeError(name, expected(rule, min, max), value);
   }
   if (
     !Number.isFinite(value) ||
     (rule.integer && !Number.isInteger(value)) ||
     value < min ||
     (rule.exclusiveMin && value === min) ||
-    (rule.max !== undefined && value > rule.max)
+    (max !== undefined && value > max)
   ) {
-    throw rangeError(name, what, value);
+    throw rangeError(name, expected(rule, min, max), value);
   }
   return value;
+}
+
+/** What a number option must be, for its error message. */
+function expected(rule: NumberRule, min: number, max: number | undefined): string {
+  return `${rule.integer ? "an integer" : "a number"} ${rule.exclusiveMin ? ">" : ">="} ${min}${
+    max !== undefined ? ` and <= ${max}` : ""
+  }${rule.infinite ? " (or Infinity)" : ""}`;
 }
 
 function obj(name: string, value: unknown): Record<string, unknown> {
@@ -354,10 +362,12 @@ function callOptions(scope: string, options: unknown, known: ReadonlySet<string>
   return options as Record<string, unknown>;
 }
 
+const TASK_TIMEOUT_RULE: NumberRule = { min: 0, exclusiveMin: true, infinite: true };
+
 /** The task options `submit`, `put` and `map` share. */
 function checkTaskOptions(o: Record<string, unknown>): void {
   optionalString("name", o.name);
-  ms("timeout", o.timeout, 0, { min: 0, exclusiveMin: true, infinite: true });
+  if (o.timeout !== undefined) ms("timeout", o.timeout, 0, TASK_TIMEOUT_RULE);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
     throw typeError("signal", "an AbortSignal", o.signal);
   }
