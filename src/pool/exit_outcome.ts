@@ -34,11 +34,16 @@ export function exitReason(life: Lifecycle): RetireReason {
 }
 
 /**
- * Whether an exit counts as a failure (restart intensity): a worker that served tasks and then
- * stopped answering is no crash loop.
+ * Whether an exit counts as a failure (restart intensity). Two kinds are no crash loop: a worker
+ * that served tasks and then stopped answering, and a worker that died while running a task it
+ * had started. That crash is the task's own outcome (it fails with WorkerCrashedError, which
+ * settles it, so the pool makes progress); counting it would let a handful of tasks that call
+ * `process.exit` (or a queue's retries of one) fail the whole pool for good.
  */
-export function failedExit(reason: RetireReason, tasksDone: number): boolean {
-  return FAILURES.has(reason) && !(reason === "heartbeat" && tasksDone > 0);
+export function failedExit(reason: RetireReason, tasksDone: number, ranTask: boolean): boolean {
+  if (!FAILURES.has(reason)) return false;
+  if (reason === "heartbeat" && tasksDone > 0) return false;
+  return !(reason === "crash" && ranTask);
 }
 
 /** The pool meant this exit: a stop it asked for, or one of its own kills. */

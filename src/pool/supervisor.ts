@@ -269,6 +269,8 @@ export class Supervisor {
     slot.clearTimers();
     const wasStarting = neverReady(last);
     const reason = exitReason(last);
+    // Read before the engine settles them: a crash while running a task is that task's outcome.
+    const ranTask = slot.runsTask;
     this.host.onWorkerGone(slot, exit);
 
     const detail: WorkerExitDetail = {
@@ -286,7 +288,7 @@ export class Supervisor {
     // Retired before it ran init (recycle, resize): its replacement serves instead.
     if (wasStarting && starting && reason !== "start") this.initialDone(slot);
     if (wasStarting && starting && reason === "start") {
-      this.exited(slot, reason, exit.error);
+      this.exited(slot, reason, exit.error, ranTask);
       const err =
         (slot.startError as Error | undefined) ??
         new WorkerStartError(`worker ${slot.id} exited during start (code ${exit.code}, signal ${exit.signal})`, {
@@ -297,7 +299,7 @@ export class Supervisor {
       this.checkEmpty();
       return;
     }
-    this.exited(slot, reason, slot.startError ?? exit.error);
+    this.exited(slot, reason, slot.startError ?? exit.error, ranTask);
     this.host.onCapacity();
     this.checkEmpty();
   }
@@ -352,7 +354,7 @@ export class Supervisor {
   }
 
   /** Book-keeping after the engine settled the exited worker's tasks: replace it, count failures. */
-  private exited(slot: WorkerSlot, reason: RetireReason, cause: unknown): void {
+  private exited(slot: WorkerSlot, reason: RetireReason, cause: unknown, ranTask: boolean): void {
     this.slots.delete(slot);
     this.retirements[reason] = (this.retirements[reason] ?? 0) + 1;
     if (slot.replaces) {
@@ -370,7 +372,7 @@ export class Supervisor {
     if (standby !== null && standby.life.phase === "standby") this.takeOver(standby);
     const due = this.due.indexOf(slot);
     if (due >= 0) this.due.splice(due, 1);
-    if (failedExit(reason, slot.tasksDone) && this.host.state !== "closed") {
+    if (failedExit(reason, slot.tasksDone, ranTask) && this.host.state !== "closed") {
       const count = this.restart.failed(now());
       if (count > 0) {
         this.host.fail(

@@ -158,6 +158,12 @@ export class WorkerSlot {
     };
   }
 
+  /** Whether it runs a task it reported started. */
+  get runsTask(): boolean {
+    for (const task of this.outstanding.values()) if (task.started) return true;
+    return false;
+  }
+
   private startedCount(): number {
     let n = 0;
     for (const task of this.outstanding.values()) if (task.started) n++;

@@ -443,6 +443,26 @@ describe.each(adapters)("supervision on the %s adapter", (adapter) => {
     await pool.close();
   });
 
+  it("18: tasks that end their worker fail as crashed, but are no crash loop: the pool keeps serving", async () => {
+    const pool = make<number, unknown>({
+      ...supervised(adapter),
+      adapter,
+      workers: 2,
+      restart: { intensity: 3, period: 60_000 },
+    });
+    await pool.start();
+    const failed = record(pool, "failed");
+    // Twice the intensity, one after another so each ends a worker.
+    for (let i = 0; i < 6; i++) {
+      expect(await pool.submit(1, { name: "exitNow" }).catch(caught)).toBeInstanceOf(WorkerCrashedError);
+    }
+    expect(failed.length).toBe(0);
+    expect(pool.state).toBe("running");
+    expect(await Promise.all([1, 2, 3].map((v) => pool.submit(v)))).toEqual([1, 2, 3]);
+    expect(pool.stats().failed).toBe(6);
+    await pool.close();
+  });
+
   it("19: a finalizer that hangs during retirement is killed at stopTimeout; no task is affected", async () => {
     const pool = make<number, number>({
       ...supervised(adapter, { FINALIZE_HANG: "1" }),

@@ -108,12 +108,18 @@ describe("worker lifecycle", () => {
     const fromStart = transition(STATES.starting as Lifecycle, EVENTS.exit as LifecycleEvent) as Lifecycle;
     expect([exitReason(fromStart), plannedExit(fromStart)]).toEqual(["start", false]);
     const crash = transition(STATES.ready as Lifecycle, EVENTS.exit as LifecycleEvent) as Lifecycle;
-    expect([exitReason(crash), plannedExit(crash), failedExit("crash", 0)]).toEqual(["crash", false, true]);
+    expect([exitReason(crash), plannedExit(crash), failedExit("crash", 0, false)]).toEqual(["crash", false, true]);
+    // a crash while running a task it started is that task's outcome, not a crash loop
+    expect([failedExit("crash", 0, true), failedExit("crash", 5, true), failedExit("start", 0, false)]).toEqual([
+      false,
+      false,
+      true,
+    ]);
     expect(runningTaskOutcome(1, crash, { code: 1, signal: null }).kind).toBe("crashed");
     const timedOut = transition(STATES.killed as Lifecycle, EVENTS.exit as LifecycleEvent) as Lifecycle;
     expect([exitReason(timedOut), plannedExit(timedOut)]).toEqual(["timeout", true]);
     expect(runningTaskOutcome(1, timedOut, { code: null, signal: "SIGKILL" }).kind).toBe("failed");
-    expect(failedExit("heartbeat", 3)).toBe(false);
+    expect(failedExit("heartbeat", 3, false)).toBe(false);
   });
 
   it("a zombie stays one through its exit", () => {
