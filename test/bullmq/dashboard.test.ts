@@ -4,16 +4,27 @@
  * the queue section's hook and its script renders `stats.queues`. Counts are fetched in the
  * background with a time limit: a Redis that does not answer never holds /stats.
  */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Queue } from "bullmq";
 import { afterEach, describe, expect, test } from "vitest";
-import { createAdmin } from "../../admin.ts";
+import { createAdmin, serveAdmin } from "../../admin.ts";
 import { createQueueWorker, type QueueWorker } from "../../bullmq.ts";
 import { QueueCounts } from "../../src/bullmq/queue_counts.ts";
-import { fixture } from "../helpers.ts";
+import { fixture, runtime } from "../helpers.ts";
 import { hasRedis, openQueue, queueName, until, useRedis, waitFinal } from "./helpers.ts";
 
 const redis = useRedis();
+const CHROMIUM = process.env.MPMS_CHROMIUM ?? "/usr/bin/chromium";
+const noBrowser =
+  runtime !== "node"
+    ? `runs on Node only (playwright-core drives Chromium from Node), not on ${runtime}`
+    : !existsSync(CHROMIUM)
+      ? `${CHROMIUM} is missing: apt-get install -y chromium`
+      : null;
+if (noBrowser) console.warn(`[bullmq dashboard] browser test skipped: ${noBrowser}`);
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -120,5 +131,52 @@ describe.skipIf(!hasRedis)("the queue on the admin endpoint", () => {
     expect(performance.now() - started).toBeLessThan(100);
     await until(() => counts.latest().error !== null, 5_000, "the time limit of the fetch");
     expect(counts.latest()).toEqual({ counts: null, at: null, error: "Redis gave no counts within 1000 ms" });
+  });
+
+  test.skipIf(noBrowser !== null)("the page in headless Chromium draws the queue section from /stats", async () => {
+    const { chromium } = await import("playwright-core");
+    const name = queueName("browser");
+    const queue: Queue = openQueue(redis(), name);
+    const node: QueueWorker = createQueueWorker({
+      queue: name,
+      connection: redis().url,
+      poolOptions: { module: fixture("bullmq/jobs.ts"), workers: 1, killGrace: 200 },
+      onError: () => {},
+    });
+    cleanups.push(() => queue.close());
+    cleanups.push(() => node.close({ timeout: 0 }));
+    await node.start();
+    const server = await serveAdmin({ pools: { jobs: node.pool }, queues: [node], port: 0 });
+    cleanups.push(() => server.close({ timeout: 1000 }));
+    await queue.add("hold", { kind: "abortable", id: "h" }, { jobId: "h" });
+    await until(() => node.active === 1, 10_000, "the running job");
+    await queue.add("later", { kind: "ok", id: "w1" }, { jobId: "w1" });
+    await queue.add("later", { kind: "ok", id: "w2" }, { jobId: "w2" });
+
+    const userDataDir = mkdtempSync(join(tmpdir(), "mpms-chromium-"));
+    cleanups.push(() => rmSync(userDataDir, { recursive: true, force: true }));
+    const context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+    });
+    cleanups.push(() => context.close());
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(`console: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => errors.push(`page: ${error.message}`));
+    await page.goto(`${server.url}/`);
+    const section = page.locator(`#queues section[data-queue="${name}"]`);
+    const count = (key: string) => section.locator(`[data-queue-counts] [data-counter="${key}"] .v`).textContent();
+    await expect.poll(() => count("waiting"), { timeout: 10_000 }).toBe("2");
+    expect(await count("active")).toBe("1");
+    expect(await count("delayed")).toBe("0");
+    expect(await section.locator('[data-queue-node] [data-counter="active"] .v').textContent()).toBe("1");
+    expect(await section.locator('[data-queue-node] [data-counter="lockRenewalFailures"] .v').textContent()).toBe("0");
+    expect(await section.locator('table[data-table="jobs"] tr[data-job="h"] td').nth(1).textContent()).toBe("hold");
+    expect(await section.locator("h2").textContent()).toBe(`queue ${name}`);
+    expect(errors).toEqual([]);
   });
 });
