@@ -14,17 +14,8 @@
 import "./runtimes/builtin.ts";
 import "./runtimes/signals.ts";
 
-export type {
-  Adapter,
-  AdapterFactory,
-  AdapterOptions,
-  ResourceLimits,
-  SpawnRequest,
-  WorkerExit,
-  WorkerHandle,
-} from "./src/adapter.ts";
-export { adapterNames, registerAdapter } from "./src/adapter.ts";
-export type { FailureKind } from "./src/counters.ts";
+export type { ResourceLimits } from "./src/adapter.ts";
+export { adapterNames } from "./src/adapter.ts";
 export {
   type CrashReason,
   MpmsError,
@@ -39,6 +30,7 @@ export {
   WorkerRetiredError,
   WorkerStartError,
 } from "./src/errors.ts";
+export type { FailureKind } from "./src/pool/counters.ts";
 export {
   type BackoffDetail,
   type CallbackErrorDetail,
@@ -56,22 +48,20 @@ export {
   type WorkerRetireDetail,
   type WorkerStartDetail,
   type WorkerZombieDetail,
-} from "./src/events.ts";
-export type { HistogramSnapshot } from "./src/histogram.ts";
-export type { PoolOptions } from "./src/options.ts";
-export type { ErrorOutcome, OkOutcome, Outcome } from "./src/outcome.ts";
-export { type CloseOptions, type MapOptions, Pool, type SubmitOptions } from "./src/pool.ts";
-export type { FromWorker, ToWorker, WorkerConfig } from "./src/protocol.ts";
-export { Shutdown, type ShutdownState } from "./src/shutdown.ts";
-export type { Closable } from "./src/shutdown_closable.ts";
+} from "./src/pool/events.ts";
+export type { PoolOptions } from "./src/pool/options.ts";
+export type { ErrorOutcome, OkOutcome, Outcome } from "./src/pool/outcome.ts";
+export { type CloseOptions, type MapOptions, Pool, type SubmitOptions } from "./src/pool/pool.ts";
+export type { PoolState, PoolStats, WorkerState, WorkerStats } from "./src/pool/stats.ts";
+export { type Closable, closableLabel, closeWithin, type DeadlineClosable } from "./src/shutdown/closable.ts";
 export {
   EMERGENCY_BUDGET,
   type EmergencyFn,
   type EmergencyOptions,
   type EmergencyReport,
   type EmergencyStatus,
-} from "./src/shutdown_emergency.ts";
-export type { FatalKind, ShutdownHost } from "./src/shutdown_host.ts";
+} from "./src/shutdown/emergency.ts";
+export type { FatalKind, ShutdownHost } from "./src/shutdown/host.ts";
 export {
   DEFAULT_PHASES,
   type ExitCodeOption,
@@ -80,10 +70,10 @@ export {
   type ShutdownLogger,
   type ShutdownOptions,
   type ShutdownSignalName,
-} from "./src/shutdown_options.ts";
-export type { HookContext, HookFn } from "./src/shutdown_phase.ts";
-export type { FatalReport, HookReport, HookStatus, PhaseReport, ShutdownReport } from "./src/shutdown_report.ts";
-export type { PoolState, PoolStats, WorkerState, WorkerStats } from "./src/stats.ts";
+} from "./src/shutdown/options.ts";
+export type { HookContext, HookFn } from "./src/shutdown/phase.ts";
+export type { FatalReport, HookReport, HookStatus, PhaseReport, ShutdownReport } from "./src/shutdown/report.ts";
+export { Shutdown, type ShutdownState } from "./src/shutdown/shutdown.ts";
 export { type Movable, transfer } from "./src/transfer.ts";
-export type { TaskContext, WorkerContext, WorkerEndpoint } from "./src/worker/run_worker.ts";
-export { runWorker } from "./src/worker/run_worker.ts";
+export type { HistogramSnapshot } from "./src/util/histogram.ts";
+export type { TaskContext, WorkerContext } from "./src/worker/run_worker.ts";

@@ -16,17 +16,10 @@
  * @module
  */
 
-import createWebAdapter from "./runtimes/web.ts";
-import { registerAdapter } from "./src/adapter.ts";
-import type { PoolOptions } from "./src/options.ts";
-import { Pool as CorePool } from "./src/pool.ts";
-
-registerAdapter("web", () => Promise.resolve(createWebAdapter));
-
 export { createWebAdapter, type WebAdapterOptions } from "./runtimes/web.ts";
+export { Pool } from "./runtimes/web_pool.ts";
 export type { Adapter, AdapterFactory, AdapterOptions, SpawnRequest, WorkerExit, WorkerHandle } from "./src/adapter.ts";
 export { adapterNames, registerAdapter } from "./src/adapter.ts";
-export type { FailureKind } from "./src/counters.ts";
 export {
   type CrashReason,
   MpmsError,
@@ -41,6 +34,7 @@ export {
   WorkerRetiredError,
   WorkerStartError,
 } from "./src/errors.ts";
+export type { FailureKind } from "./src/pool/counters.ts";
 export {
   type BackoffDetail,
   type CallbackErrorDetail,
@@ -57,22 +51,11 @@ export {
   type WorkerRetireDetail,
   type WorkerStartDetail,
   type WorkerZombieDetail,
-} from "./src/events.ts";
-export type { HistogramSnapshot } from "./src/histogram.ts";
-export type { PoolOptions } from "./src/options.ts";
-export type { ErrorOutcome, OkOutcome, Outcome } from "./src/outcome.ts";
-export type { CloseOptions, MapOptions, SubmitOptions } from "./src/pool.ts";
-export type { PoolState, PoolStats, WorkerState, WorkerStats } from "./src/stats.ts";
+} from "./src/pool/events.ts";
+export type { PoolOptions } from "./src/pool/options.ts";
+export type { ErrorOutcome, OkOutcome, Outcome } from "./src/pool/outcome.ts";
+export type { CloseOptions, MapOptions, SubmitOptions } from "./src/pool/pool.ts";
+export type { PoolState, PoolStats, WorkerState, WorkerStats } from "./src/pool/stats.ts";
 export { type Movable, transfer } from "./src/transfer.ts";
+export type { HistogramSnapshot } from "./src/util/histogram.ts";
 export type { TaskContext, WorkerContext } from "./src/worker/run_worker.ts";
-
-/** The mpms {@link CorePool | Pool}, on Web Workers (`adapter: "web"`) unless `adapter` says otherwise. */
-export class Pool<In = unknown, Out = unknown> extends CorePool<In, Out> {
-  constructor(options: PoolOptions<In, Out>) {
-    super(
-      options !== null && typeof options === "object" && options.adapter === undefined
-        ? { ...options, adapter: "web" }
-        : options,
-    );
-  }
-}

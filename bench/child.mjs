@@ -6,7 +6,7 @@
 import { makePayload, summarize } from "./lib/bytes.mjs";
 import { childrenCpuMs } from "./lib/proc.mjs";
 import { procStatusKb } from "./lib/runtime.mjs";
-import { bytesWindowed, flood, sequential, windowed } from "./lib/workloads.mjs";
+import { bytesWindowed, flood, movedWindowed, sequential, windowed } from "./lib/workloads.mjs";
 
 const spec = JSON.parse(process.argv[2]);
 const now = () => performance.now();
@@ -43,23 +43,32 @@ async function main() {
   const payload = spec.bytes ? makePayload(spec.bytes.size) : undefined;
   const expected = payload ? summarize(0, payload) : undefined;
   const bytes = (count) => bytesWindowed(subject.run, count, spec.bytes.window, payload, expected);
+  // "moved" workloads: a fresh buffer per task allocated inside the measured loop, or the bytes
+  // that came back reused (bench/lib/moved.mjs).
+  const moved = (count) =>
+    movedWindowed(subject.run, count, spec.moved.window, spec.moved.size, spec.moved.reuse === true);
   // Warm-up: same task, same shape; lets threads/processes, JIT and the pool's adaptive settings settle.
   if (spec.workload === "echo1") await sequential(subject.run, counts.warmup);
   else if (spec.bytes) await bytes(counts.warmup);
-  else await windowed(subject.run, counts.warmup, 64);
+  else if (spec.moved) await moved(counts.warmup);
+  else await windowed(subject.run, counts.warmup, spec.window ?? 64);
 
   const cpu0 = cpuMs();
   let measured;
-  switch (spec.bytes ? "bytes" : spec.workload) {
+  switch (spec.bytes ? "bytes" : spec.moved ? "moved" : spec.workload) {
     case "bytes":
       measured = await bytes(counts.tasks);
+      break;
+    case "moved":
+      measured = await moved(counts.tasks);
       break;
     case "echo1":
       measured = await sequential(subject.run, counts.tasks);
       break;
     case "echo64":
     case "recycle":
-      measured = await windowed(subject.run, counts.tasks, 64);
+      // spec.window: another number in flight (bench/experiments/moved_window.mjs)
+      measured = await windowed(subject.run, counts.tasks, spec.window ?? 64);
       break;
     case "flood":
     case "cpu1ms":
@@ -81,7 +90,9 @@ async function main() {
     ...measured,
     tasksPerSec: (measured.count / measured.elapsedMs) * 1000,
     usPerTask: (measured.elapsedMs * 1000) / measured.count,
-    ...(spec.bytes ? { mibPerSec: (measured.count * spec.bytes.size) / 2 ** 20 / (measured.elapsedMs / 1000) } : {}),
+    ...(spec.bytes || spec.moved
+      ? { mibPerSec: (measured.count * (spec.bytes ?? spec.moved).size) / 2 ** 20 / (measured.elapsedMs / 1000) }
+      : {}),
     startMs,
     closeMs: now() - c0,
     closed,

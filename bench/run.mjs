@@ -113,6 +113,7 @@ function runOnce(runtime, cell, timeoutMs, cpuProfDir) {
     workers: WORKERS,
     counts: cell.counts,
     ...(cell.workload.bytes ? { bytes: cell.workload.bytes } : {}),
+    ...(cell.workload.moved ? { moved: cell.workload.moved } : {}),
   };
   const [file, args] = childCommand(runtime, spec, cpuProfDir);
   return new Promise((resolve) => {

@@ -6,8 +6,8 @@
  */
 import "../mod.ts"; // registers the adapters and the shutdown host
 import process from "node:process";
+import { cliHost } from "../runtimes/cli_io.ts";
 import { main } from "../src/cli/main.ts";
-import { cliHost } from "./io.ts";
 
 const host = cliHost();
 try {

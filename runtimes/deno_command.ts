@@ -15,7 +15,7 @@
  */
 import { fileURLToPath } from "node:url";
 import type { Adapter, AdapterOptions, SpawnRequest, WorkerHandle } from "../src/adapter.ts";
-import { describeReceived } from "../src/channel.ts";
+import { describeReceived } from "../src/pool/channel.ts";
 import type { ToWorker } from "../src/protocol.ts";
 import { fromWireError } from "../src/wire_error.ts";
 import { ByteQueue } from "./byte_queue.ts";

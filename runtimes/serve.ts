@@ -7,9 +7,9 @@
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MAX_MS } from "../src/limits.ts";
-import { Shutdown } from "../src/shutdown.ts";
-import { InFlight, trackResponse } from "../src/shutdown_http.ts";
+import { InFlight, trackResponse } from "../src/shutdown/http.ts";
+import { Shutdown } from "../src/shutdown/shutdown.ts";
+import { MAX_MS } from "../src/util/limits.ts";
 import { currentRuntime, type RuntimeName } from "./detect.ts";
 import {
   bunIdleSeconds,

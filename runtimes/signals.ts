@@ -4,7 +4,7 @@
  * Importing it registers the host (mod.ts does).
  */
 import process from "node:process";
-import { type FatalKind, registerShutdownHost, type ShutdownHost } from "../src/shutdown_host.ts";
+import { type FatalKind, registerShutdownHost, type ShutdownHost } from "../src/shutdown/host.ts";
 
 /** The error events of the web platform, as Deno dispatches them on globalThis. */
 interface FatalEvent {

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { Adapter, AdapterOptions, SpawnRequest, WorkerHandle } from "../src/adapter.ts";
-import { describeReceived } from "../src/channel.ts";
+import { describeReceived } from "../src/pool/channel.ts";
 import type { FromWorker, ToWorker } from "../src/protocol.ts";
 import type { Movable } from "../src/transfer.ts";
 import { currentRuntime } from "./detect.ts";

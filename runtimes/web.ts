@@ -13,7 +13,7 @@
  * On Deno, `terminate()` does not stop a worker stuck in a CPU loop (`canKillBusy: false`).
  */
 import type { Adapter, AdapterOptions, SpawnRequest, WorkerExit, WorkerHandle } from "../src/adapter.ts";
-import { describeReceived } from "../src/channel.ts";
+import { describeReceived } from "../src/pool/channel.ts";
 import type { ToWorker } from "../src/protocol.ts";
 import type { Movable } from "../src/transfer.ts";
 import { fromWireError } from "../src/wire_error.ts";

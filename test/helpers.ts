@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, expect } from "vitest";
 import { Pool, type PoolOptions } from "../mod.ts";
 import { currentRuntime } from "../runtimes/detect.ts";
-import { lifecycleErrors } from "../src/worker_lifecycle.ts";
+import { lifecycleErrors } from "../src/pool/worker_lifecycle.ts";
 
 export const runtime = currentRuntime();
 

@@ -10,6 +10,14 @@
 export const SUBJECTS = [
   { id: "raw-worker", label: "raw worker_threads postMessage", module: "raw_worker", kind: "floor", channel: "thread" },
   {
+    id: "raw-web",
+    label: "raw Web Worker postMessage (moved workloads; floor of the web adapter)",
+    module: "raw_web",
+    kind: "floor",
+    channel: "thread",
+    floor: "raw-web",
+  },
+  {
     id: "raw-fork",
     label: "raw fork, JSON IPC",
     module: "raw_fork",
@@ -169,8 +177,26 @@ const BYTES_SUBJECTS = {
 const BYTES_WINDOW = 4;
 
 /**
+ * Subjects of the "moved" workloads (issue 15): buffers moved both ways on threads. Node: mpms,
+ * the raw floor (postMessage with a transfer list) and piscina (`Piscina.move`); Bun: mpms
+ * (thread and web adapters, both move) and the raw floors of both (node:worker_threads, Web
+ * Worker). Deno: web only: its node:worker_threads carries a moved buffer at the cost of a copy
+ * done slowly (about 7 ms per 64 KiB round trip and 4 s per 16 MiB, moved or not, bench/analysis.md),
+ * so the thread cells would take hours.
+ */
+const MOVED_SUBJECTS = {
+  node: ["raw-worker", "mpms-thread", "piscina"],
+  bun: ["raw-worker", "mpms-thread", "raw-web", "mpms-web"],
+  deno: ["raw-web", "mpms-web"],
+};
+
+/** Tasks in flight in "moved-64k": as in echo 64, where per-task overhead shows. */
+const MOVED_SMALL_WINDOW = 64;
+
+/**
  * metric: the headline number; "lower" = lower is better. subjects: a list, or one per runtime
- * (default: BY_RUNTIME). bytes: { size, window } of a "bytes" workload (bench/lib/bytes.mjs).
+ * (default: BY_RUNTIME). bytes: { size, window } of a "bytes" workload (bench/lib/bytes.mjs);
+ * moved: { size, window } of a "moved" workload (bench/lib/moved.mjs).
  */
 export const WORKLOADS = [
   {
@@ -243,6 +269,36 @@ export const WORKLOADS = [
     better: "higher",
     subjects: BYTES_SUBJECTS,
   },
+  {
+    id: "moved-16m",
+    label: `8. 16 MiB ArrayBuffer per task moved to the worker and back, ${BYTES_WINDOW} in flight`,
+    task: "moved",
+    moved: { size: 16 * 2 ** 20, window: BYTES_WINDOW },
+    metric: "tasksPerSec",
+    unit: "tasks/s",
+    better: "higher",
+    subjects: MOVED_SUBJECTS,
+  },
+  {
+    id: "moved-16m-reuse",
+    label: `8b. 16 MiB moved to the worker and back, ${BYTES_WINDOW} in flight, the bytes that came back reused (no allocation)`,
+    task: "moved",
+    moved: { size: 16 * 2 ** 20, window: BYTES_WINDOW, reuse: true },
+    metric: "tasksPerSec",
+    unit: "tasks/s",
+    better: "higher",
+    subjects: MOVED_SUBJECTS,
+  },
+  {
+    id: "moved-64k",
+    label: `9. 64 KiB ArrayBuffer per task moved to the worker and back, ${MOVED_SMALL_WINDOW} in flight`,
+    task: "moved",
+    moved: { size: 64 * 2 ** 10, window: MOVED_SMALL_WINDOW },
+    metric: "tasksPerSec",
+    unit: "tasks/s",
+    better: "higher",
+    subjects: MOVED_SUBJECTS,
+  },
 ];
 
 const COUNTS = {
@@ -255,6 +311,9 @@ const COUNTS = {
     "recycle-cpu": { warmup: 200, tasks: 8_000 },
     "bytes-1m": { warmup: 10, tasks: 150 },
     "bytes-16m": { warmup: 2, tasks: 16 },
+    "moved-16m": { warmup: 50, tasks: 1_000 },
+    "moved-16m-reuse": { warmup: 500, tasks: 10_000 },
+    "moved-64k": { warmup: 2_000, tasks: 40_000 },
   },
   quick: {
     echo1: { warmup: 200, tasks: 1_000 },
@@ -265,6 +324,8 @@ const COUNTS = {
     // no "recycle-cpu": the same code path as "recycle", and seconds long at any count that recycles
     "bytes-1m": { warmup: 4, tasks: 20 },
     // no "bytes-16m": the same code path as "bytes-1m" with 16x the bytes
+    "moved-64k": { warmup: 200, tasks: 2_000 },
+    // no "moved-16m", "moved-16m-reuse": the same code path as "moved-64k", with bigger buffers
   },
 };
 

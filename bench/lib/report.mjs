@@ -97,11 +97,31 @@ function bytesNote(runtime, workload) {
   ].join("\n");
 }
 
+function movedNote(workload) {
+  const size =
+    workload.moved.size >= 2 ** 20 ? `${workload.moved.size / 2 ** 20} MiB` : `${workload.moved.size / 2 ** 10} KiB`;
+  const source = workload.moved.reuse
+    ? `Each task takes the ${size} Uint8Array an earlier task moved back (${workload.moved.window} buffers in all, no allocation), writes the task number into its`
+    : `Each task allocates a fresh ${size} Uint8Array in the host (inside the measured loop), writes the task number into its`;
+  return [
+    source,
+    "first and last 4 bytes and moves its buffer to the worker; the worker checks both, writes their complement and moves",
+    "the bytes back. The host checks the result and that its own view was detached (moved, not copied). Moved with: mpms",
+    "`submit(bytes, { transfer: [bytes.buffer] })` and `return transfer(bytes, [bytes.buffer])`; raw worker_threads",
+    "`postMessage(msg, [bytes.buffer])` both ways (÷ floor of thread); raw Web Worker the same (÷ floor of web); piscina",
+    "`run(Piscina.move(bytes))` and `return Piscina.move(bytes)`.",
+    "MiB/s = tasks/s × the size (bytes moved each way, not copied).",
+  ].join("\n");
+}
+
 function workloadTable(runtime, run, workload) {
   const rows = run.rows.filter((r) => r.workload === workload.id);
   if (rows.length === 0) return "";
-  const floorOf = (row) =>
-    run.rows.find((r) => r.workload === workload.id && r.subject === floorId(runtime, row) && r.status === "ok");
+  // In the "moved" workloads the web adapter has a floor of its own: bare Web Workers.
+  const floorOf = (row) => {
+    const id = workload.moved && row.subject === "mpms-web" ? "raw-web" : floorId(runtime, row);
+    return run.rows.find((r) => r.workload === workload.id && r.subject === id && r.status === "ok");
+  };
   const ideal = run.meta.workers * 1000;
   // [header, cell(row)]; the first two columns are the subject and the headline metric.
   const columns = [
@@ -115,7 +135,7 @@ function workloadTable(runtime, run, workload) {
     ...(workload.task === "cpu1ms"
       ? [["of ideal", (row) => `${((row.metric.median / ideal) * 100).toFixed(1)}%`]]
       : []),
-    ...(workload.bytes ? [["MiB/s", (row) => fmt(row.mibPerSec, 1)]] : []),
+    ...(workload.bytes || workload.moved ? [["MiB/s", (row) => fmt(row.mibPerSec, 1)]] : []),
     ["p50 µs", (row) => fmt(row.p50Us)],
     ["p99 µs", (row) => fmt(row.p99Us)],
     ["CPU µs/task", (row) => fmt(row.cpuUsPerTask, 1)],
@@ -129,6 +149,7 @@ function workloadTable(runtime, run, workload) {
     runLine(run),
     "",
     ...(workload.bytes ? [bytesNote(runtime, workload), ""] : []),
+    ...(workload.moved ? [movedNote(workload), ""] : []),
     `| subject | ${workload.unit}, median (min–max) | ${columns.map((c) => c[0]).join(" | ")} |`,
     `|---|---|${columns.map(() => "---|").join("")}`,
   ];

@@ -49,6 +49,7 @@ export function summarize(cell, reps) {
       spreadPct: round(((max - min) / med) * 100),
     },
     ...(workload.bytes ? { bytes: workload.bytes, mibPerSec: roundMetric(median(ok.map((r) => r.mibPerSec))) } : {}),
+    ...(workload.moved ? { moved: workload.moved, mibPerSec: roundMetric(median(ok.map((r) => r.mibPerSec))) } : {}),
     p50Us: round(median(ok.map((r) => r.p50Us))),
     p99Us: round(median(ok.map((r) => r.p99Us))),
     peakRssMb: round(median(ok.map((r) => r.peakRssMb))),

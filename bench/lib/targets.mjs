@@ -161,6 +161,7 @@ const TARGETS = [
     against: (rows) => ref(rows, "echo64", "raw-worker"),
   },
   ...bytesTargets(),
+  ...movedTargets(),
 ];
 
 /**
@@ -193,6 +194,55 @@ function bytesTargets() {
     }
   }
   return out;
+}
+
+/**
+ * Issue 15, item 1: buffers moved (not copied) to the worker and back on threads. Node: mpms >=
+ * 0.9x the raw floor and not below piscina (`Piscina.move`) at 16 MiB, >= 1.3x piscina at 64 KiB.
+ * Bun and Deno have no piscina: the thread adapter against the raw floor, shown for reference.
+ */
+function movedTargets() {
+  const node = [
+    ["moved-16m", "16 MiB", "raw-worker", 0.9, "raw postMessage with a transfer list", false],
+    ["moved-16m", "16 MiB", "piscina", 1, "piscina with Piscina.move", false],
+    ["moved-64k", "64 KiB", "piscina", 1.3, "piscina with Piscina.move", false],
+    ["moved-16m-reuse", "16 MiB (bytes reused)", "raw-worker", 0.9, "raw postMessage with a transfer list", true],
+    ["moved-16m-reuse", "16 MiB (bytes reused)", "piscina", 1, "piscina with Piscina.move", true],
+  ].map(([workload, size, against, need, name, info]) => ({
+    runtime: "node",
+    text: `${size} moved both ways >= ${need}x ${name}${info ? " (not an issue target, shown for reference)" : ""}`,
+    workload,
+    mine: ["mpms-thread"],
+    op: ">=",
+    need,
+    info,
+    against: (rows) => ref(rows, workload, against),
+  }));
+  const elsewhere = [];
+  const pairs = [
+    ["bun", "Bun: thread adapter", "mpms-thread", "raw-worker", "raw worker_threads"],
+    ["bun", "Bun: web adapter", "mpms-web", "raw-web", "raw Web Worker"],
+    ["deno", "Deno: web adapter", "mpms-web", "raw-web", "raw Web Worker"],
+  ];
+  for (const [runtime, name, mine, floor, floorName] of pairs) {
+    for (const [workload, size] of [
+      ["moved-16m", "16 MiB"],
+      ["moved-16m-reuse", "16 MiB (bytes reused)"],
+      ["moved-64k", "64 KiB"],
+    ]) {
+      elsewhere.push({
+        runtime,
+        text: `${name}, ${size} moved both ways >= 0.9x ${floorName} with a transfer list (shown for reference)`,
+        workload,
+        mine: [mine],
+        op: ">=",
+        need: 0.9,
+        info: true,
+        against: (rows) => ref(rows, workload, floor),
+      });
+    }
+  }
+  return [...node, ...elsewhere];
 }
 
 function ref(rows, workload, subject, field = "metric") {

@@ -3,6 +3,8 @@
  * measured phase only (warm-up excluded). Echo results are checked, so a subject that drops
  * or mixes up replies fails instead of looking fast.
  */
+import { checkMoved, makeMovedInput } from "./moved.mjs";
+
 const now = () => performance.now();
 
 function check(value, i) {
@@ -89,4 +91,25 @@ export function bytesWindowed(run, count, window, payload, expected) {
     }
   };
   return windowed(run, count, window, (i) => ({ n: i, bytes: payload }), checkSummary);
+}
+
+/**
+ * The "moved" workloads: `window` tasks in flight, each allocating a fresh `size`-byte buffer
+ * (with `reuse`: taking the bytes an earlier task moved back), moving it to the worker and
+ * checking the bytes moved back (bench/lib/moved.mjs).
+ */
+export function movedWindowed(run, count, window, size, reuse = false) {
+  const sent = new Map();
+  const free = [];
+  const input = (i) => {
+    const bytes = makeMovedInput(i, size, free.pop());
+    sent.set(i, bytes);
+    return bytes;
+  };
+  const checkResult = (value, i) => {
+    checkMoved(value, i, size, sent.get(i));
+    sent.delete(i);
+    if (reuse) free.push(value);
+  };
+  return windowed(run, count, window, input, checkResult);
 }

@@ -6,7 +6,7 @@
  * result (`ok`) and progress values keep their type: a message whose value is not plain JSON carries it as a
  * tagged tree (see values.ts) and the flag `x: 1`; only such messages are revived.
  */
-import { describeReceived } from "../../src/channel.ts";
+import { describeReceived } from "../../src/pool/channel.ts";
 import { toWireError, type WireError } from "../../src/wire_error.ts";
 import { encodeTagged, isPlainJson, reviveTagged } from "./values.ts";
 

@@ -6,7 +6,7 @@
  * (a body past 1 KiB, refused while it streams in).
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import { MAX_WORKERS } from "../limits.ts";
+import { MAX_WORKERS } from "../util/limits.ts";
 import { TokenCheck } from "./auth.ts";
 import { hasBody, readBodyText } from "./body.ts";
 import type { AdminPool } from "./options.ts";

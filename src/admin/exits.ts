@@ -1,5 +1,5 @@
 /** The last worker exits of a pool (its `workerexit` events), for /stats and the dashboard. */
-import type { PoolEventMap, RetireReason } from "../events.ts";
+import type { PoolEventMap, RetireReason } from "../pool/events.ts";
 import { Ring } from "./ring.ts";
 
 export interface RecentExit {

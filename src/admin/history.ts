@@ -3,8 +3,9 @@
  * admin takes one stats() snapshot per pool and keeps the difference to the previous one (rates
  * and the latency quantiles of the tasks settled in between) in a fixed ring.
  */
-import type { HistogramSnapshot } from "../histogram.ts";
-import type { PoolStats } from "../stats.ts";
+
+import type { PoolStats } from "../pool/stats.ts";
+import type { HistogramSnapshot } from "../util/histogram.ts";
 import { Ring } from "./ring.ts";
 
 /** One point of a pool's history. Rates are per second; latencies are seconds (null: no task settled). */

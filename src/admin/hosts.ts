@@ -5,7 +5,7 @@
  * loopback name in `Host` can never be such a page, so those pass by default; any other name must
  * be the served address or be listed in `allowedHosts`.
  */
-import { show } from "../validate.ts";
+import { show } from "../util/validate.ts";
 
 /** One `allowedHosts` entry, parsed. */
 export interface AllowedHost {

@@ -1,5 +1,5 @@
 /** Liveness: should this process be restarted? Pure, from the pools' states. */
-import type { PoolState } from "../stats.ts";
+import type { PoolState } from "../pool/stats.ts";
 
 export interface Liveness {
   live: boolean;

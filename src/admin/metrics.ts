@@ -4,9 +4,9 @@
  * vocabulary (failure kinds, retirement reasons, states) are always complete, so that rate() and
  * alerts see a series from zero instead of a series that appears at its first event.
  */
-import type { FailureKind } from "../counters.ts";
-import type { RetireReason } from "../events.ts";
-import type { PoolState, PoolStats, WorkerState } from "../stats.ts";
+import type { FailureKind } from "../pool/counters.ts";
+import type { RetireReason } from "../pool/events.ts";
+import type { PoolState, PoolStats, WorkerState } from "../pool/stats.ts";
 import type { LagSnapshot } from "./lag.ts";
 import type { Family, HistogramSample, Sample } from "./prometheus.ts";
 

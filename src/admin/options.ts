@@ -1,7 +1,8 @@
 /** Options of createAdmin(), and their validation (TypeError/RangeError naming the option and value). */
-import { Shutdown } from "../shutdown.ts";
-import type { PoolState, PoolStats } from "../stats.ts";
-import { show } from "../validate.ts";
+
+import type { PoolState, PoolStats } from "../pool/stats.ts";
+import { Shutdown } from "../shutdown/shutdown.ts";
+import { show } from "../util/validate.ts";
 import { MIN_TOKEN_LENGTH, TOKEN_PATTERN } from "./auth.ts";
 import { type AllowedHost, parseAllowedHosts } from "./hosts.ts";
 import type { Family } from "./prometheus.ts";

@@ -1,6 +1,7 @@
 /** Readiness: may this process take new work? Pure, from the shutdown state and pool snapshots. */
-import type { ShutdownState } from "../shutdown.ts";
-import type { PoolStats } from "../stats.ts";
+
+import type { PoolStats } from "../pool/stats.ts";
+import type { ShutdownState } from "../shutdown/shutdown.ts";
 
 export interface PoolReadiness {
   state: PoolStats["state"];

@@ -3,8 +3,9 @@
  * per-pool history of throughput and latency sampled every second, and the event-loop lag
  * sampler. Its timers never keep the process alive (`unref`) and stop on close().
  */
-import type { Shutdown } from "../shutdown.ts";
-import type { PoolState, PoolStats, WorkerStats } from "../stats.ts";
+
+import type { PoolState, PoolStats, WorkerStats } from "../pool/stats.ts";
+import type { Shutdown } from "../shutdown/shutdown.ts";
 import { ExitLog, type RecentExit } from "./exits.ts";
 import { type HistoryPoint, PoolHistory } from "./history.ts";
 import { HostPolicy } from "./hosts.ts";

@@ -4,7 +4,7 @@
  * start, so rate() and alerts see a series from zero.
  */
 import type { Family } from "../admin/prometheus.ts";
-import { Histogram } from "../histogram.ts";
+import { Histogram } from "../util/histogram.ts";
 
 /** How a job attempt on this node ended. */
 export type JobEnd = "completed" | "failed" | "handedBack";

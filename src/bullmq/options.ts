@@ -3,11 +3,11 @@
  * that names the option and the value, thrown before anything connects to Redis.
  */
 import type { ConnectionOptions, Job, WorkerOptions } from "bullmq";
-import { MAX_MS } from "../limits.ts";
-import type { PoolOptions } from "../options.ts";
-import type { Pool } from "../pool.ts";
-import type { Shutdown } from "../shutdown.ts";
-import { rejectUnknownKeys, show } from "../validate.ts";
+import type { PoolOptions } from "../pool/options.ts";
+import type { Pool } from "../pool/pool.ts";
+import type { Shutdown } from "../shutdown/shutdown.ts";
+import { MAX_MS } from "../util/limits.ts";
+import { rejectUnknownKeys, show } from "../util/validate.ts";
 
 /** The BullMQ Worker options a caller may set; the processor, concurrency and autorun are ours. */
 export type QueueWorkerBullOptions = Omit<WorkerOptions, "connection" | "concurrency" | "autorun">;

@@ -2,7 +2,7 @@
  * Command-line parsing for `mpms`: flags to a checked {@link RunOptions}. Every mistake is a
  * {@link UsageError} with one line that names the flag and the value (exit code 2).
  */
-import { MAX_CONCURRENCY, MAX_MS, MAX_WORKERS } from "../limits.ts";
+import { MAX_CONCURRENCY, MAX_MS, MAX_WORKERS } from "../util/limits.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "./lines.ts";
 
 /** A bad command line: the message is shown with the usage, and the exit code is 2. */

@@ -11,7 +11,7 @@ import {
   WorkerCrashedError,
   WorkerRetiredError,
 } from "../errors.ts";
-import type { Pool } from "../pool.ts";
+import type { Pool } from "../pool/pool.ts";
 import type { InputSource } from "./host.ts";
 import { DEFAULT_MAX_LINE_BYTES, readLines } from "./lines.ts";
 import type { LiveProgress } from "./live.ts";

@@ -1,10 +1,12 @@
 /**
  * The seam between `mpms run` (runtime-agnostic, in src/cli) and the process it runs in: files,
- * stdin/stdout/stderr, the working directory, exit. bin/io.ts implements it for Deno, Bun and
+ * stdin/stdout/stderr, the working directory, exit. runtimes/cli_io.ts implements it for Deno, Bun and
  * Node; tests of the pure parts need none of it.
  */
-import type { Pool } from "../pool.ts";
-import type { Shutdown } from "../shutdown.ts";
+import type { MetricSource } from "../admin/options.ts";
+import type { QueueSource } from "../admin/queues.ts";
+import type { Pool } from "../pool/pool.ts";
+import type { Shutdown } from "../shutdown/shutdown.ts";
 
 /**
  * Where outcome lines go. Writes are taken at once (a file is written synchronously). A write
@@ -55,6 +57,10 @@ export interface AdminRequest {
   hostname: string;
   port: number;
   token: string | undefined;
+  /** More metric sources for /metrics (`mpms worker`: the queue's series). */
+  metrics?: MetricSource[];
+  /** Queues for /stats and the dashboard (`mpms worker`: its BullMQ queue). */
+  queues?: QueueSource[];
 }
 
 export interface CliHost {

@@ -4,7 +4,7 @@
  * million Map writes, and the view prints at most {@link LIVE_SHOWN} values per redraw. Entries
  * are at most the in-flight window (one per running line) and leave when their task settles.
  */
-import { show } from "../validate.ts";
+import { show } from "../util/validate.ts";
 
 /** Running tasks whose latest progress the view shows. */
 export const LIVE_SHOWN = 3;

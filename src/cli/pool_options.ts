@@ -6,8 +6,8 @@
  * pool's intensity is Infinity and the run gives up only on a crash loop: {@link crashLoopLimit}
  * worker failures in a row with no task completing in between (the pool's back-off count).
  */
-import type { PoolEventMap } from "../events.ts";
-import { Pool } from "../pool.ts";
+import type { PoolEventMap } from "../pool/events.ts";
+import { Pool } from "../pool/pool.ts";
 import { FLAG_OF_OPTION, type RunOptions, UsageError } from "./args.ts";
 
 /** Smallest --heartbeat: a worker gets a few periods to answer. */

@@ -2,7 +2,7 @@
  * Command lines of `mpms worker` and `mpms enqueue` (the BullMQ commands). Every mistake is a
  * {@link UsageError} naming the flag and the value, as for `mpms run`.
  */
-import { MAX_CONCURRENCY, MAX_WORKERS } from "../limits.ts";
+import { MAX_CONCURRENCY, MAX_WORKERS } from "../util/limits.ts";
 import { type AdminAddress, parseAdmin, parseDuration, parseMemory, UsageError } from "./args.ts";
 
 /** `mpms worker <task-module> --queue NAME --redis URL [pool flags] [queue flags]`. */

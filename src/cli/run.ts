@@ -4,7 +4,7 @@
  * reading input ("drain" phase), the pool finishes what it has ("workers"), every finished
  * outcome is written and the summary printed ("final"), exit 130; a second signal forces.
  */
-import { Shutdown } from "../shutdown.ts";
+import { Shutdown } from "../shutdown/shutdown.ts";
 import { type RunOptions, UsageError } from "./args.ts";
 import { Feeder } from "./feed.ts";
 import { checkNotInput, errorCode, readTokenFile } from "./files.ts";

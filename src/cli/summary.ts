@@ -1,5 +1,5 @@
 /** The final summary on stderr: counts by status, wall time, throughput, task-time percentiles, workers. */
-import type { PoolStats } from "../stats.ts";
+import type { PoolStats } from "../pool/stats.ts";
 import { rateText } from "./progress.ts";
 import type { Tally } from "./tally.ts";
 

@@ -4,7 +4,7 @@
  * and hands back those cut short (no attempt used), then exits 0; a second signal hands back at
  * once. Loaded only for this command, so `mpms run` never loads bullmq.
  */
-import { Shutdown } from "../shutdown.ts";
+import { Shutdown } from "../shutdown/shutdown.ts";
 import { UsageError } from "./args.ts";
 import type { CliHost } from "./host.ts";
 import { heartbeatOption } from "./pool_options.ts";
@@ -28,7 +28,7 @@ export async function workerCommand(argv: readonly string[], host: CliHost): Pro
   if (!host.moduleExists(module)) {
     throw new UsageError(`cannot find the task module ${JSON.stringify(options.module)} (${module.href})`);
   }
-  const { createQueueWorker } = await import("../../bullmq.ts");
+  const { createQueueWorker } = await import("../bullmq/queue_worker.ts");
   const log = (line: string): void => {
     if (!options.quiet) host.stderr.write(`${line}\n`);
   };
@@ -83,17 +83,17 @@ export async function workerCommand(argv: readonly string[], host: CliHost): Pro
     throw new UsageError(`mpms worker cannot start: ${message(error)}`);
   }
   if (options.admin !== null) {
-    const { serveAdmin } = await import("../../admin.ts");
     try {
-      const admin = await serveAdmin({
-        pools: { [options.queue.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 64)]: node.pool },
+      const admin = await host.startAdmin({
+        name: options.queue.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 64),
+        pool: node.pool,
         metrics: [node],
         queues: [node],
         shutdown,
         token: options.token,
         ...options.admin,
       });
-      log(`mpms worker: admin endpoint ${admin.url}/ (dashboard with the queue; /metrics, /stats, /readyz)`);
+      log(`mpms worker: admin endpoint ${admin.url} (dashboard with the queue; /metrics, /stats, /readyz)`);
     } catch (error) {
       await node.close({ timeout: 0 });
       throw new UsageError(`cannot serve the admin endpoint: ${flagMessage(message(error))}`);

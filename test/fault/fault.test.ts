@@ -5,14 +5,8 @@
  * in-memory fake adapter (no runtime involved) and over the real thread adapter.
  */
 import { describe, expect, it } from "vitest";
-import {
-  type Adapter,
-  type Outcome,
-  type PoolOptions,
-  TaskError,
-  TaskTimeoutError,
-  WorkerCrashedError,
-} from "../../mod.ts";
+import type { Adapter } from "../../adapter.ts";
+import { type Outcome, type PoolOptions, TaskError, TaskTimeoutError, WorkerCrashedError } from "../../mod.ts";
 import threadAdapter from "../../runtimes/thread.ts";
 import { caught, sleep, usePools, waitFor } from "../helpers.ts";
 import { type Faults, faultAdapter } from "./fault_adapter.ts";

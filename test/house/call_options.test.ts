@@ -3,7 +3,7 @@
  * naming it (a misspelt option is not silently ignored), and the pool keeps serving after.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_MS, MAX_WORKERS } from "../../src/limits.ts";
+import { MAX_MS, MAX_WORKERS } from "../../src/util/limits.ts";
 import { fixture, usePools } from "../helpers.ts";
 
 const module = fixture("tasks.ts");

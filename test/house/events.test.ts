@@ -91,4 +91,31 @@ describe("typed pool events", () => {
     // The detail is an own enumerable property, as before: spreading an event keeps it.
     expect({ ...seen[0]?.event }).toHaveProperty("detail");
   });
+
+  it("a throwing listener never ends the program: its error becomes an 'error' event; add/remove keep their identity", async () => {
+    const pool = make<number, number>({ module, workers: 1 });
+    const errors: CallbackErrorDetail[] = [];
+    let calls = 0;
+    const throwing = (): void => {
+      calls++;
+      throw new Error("listener failed");
+    };
+    pool.addEventListener("error", (e) => {
+      errors.push(e.detail);
+      throw new Error("an error listener's own throw is ignored");
+    });
+    pool.addEventListener("drain", throwing);
+    pool.addEventListener("drain", throwing); // the same listener twice is added once
+    pool.addEventListener("drain", { handleEvent: throwing });
+    expect(await pool.submit(3, { name: "double" })).toBe(6);
+    await waitFor(() => errors.length >= 2, 10_000, "the listeners' errors");
+    expect(calls).toBe(2);
+    expect(errors.every((d) => d.taskId === null && d.event === "drain")).toBe(true);
+    expect(errors.map((d) => (d.error as Error).message)).toEqual(["listener failed", "listener failed"]);
+    pool.removeEventListener("drain", throwing);
+    expect(await pool.submit(4, { name: "double" })).toBe(8);
+    await waitFor(() => errors.length >= 3, 10_000, "the object listener's error");
+    expect(calls).toBe(3); // only the object listener is left
+    await pool.close();
+  });
 });

@@ -31,6 +31,10 @@ try {
       'const refused = await new web.Pool({ module: new URL("./task.js", import.meta.url), workers: 1 }).start().then(() => "started", (e) => e.message);',
       "if (!/needs a global Worker/.test(refused)) { console.error('mpms/web on Node:', refused); process.exit(1); }",
       'console.log("pack check: mpms/web resolves; on Node its pool refuses clearly");',
+      // The adapter authors' entry: the seam, the registry (built-ins registered) and the worker side.
+      'const adapter = await import("mpms/adapter");',
+      "if (typeof adapter.runWorker !== 'function' || !adapter.adapterNames().includes('thread')) { console.error('mpms/adapter:', Object.keys(adapter)); process.exit(1); }",
+      'console.log("pack check: mpms/adapter resolves:", adapter.adapterNames().join(", "));',
     ].join("\n"),
   );
   execFileSync("node", ["main.js"], { cwd: scratch, stdio: "inherit", timeout: 30_000 });

@@ -1,7 +1,7 @@
 /**
  * Arbitraries for pool options: for each option, valid values, and wrong ones tagged with the
  * error class they must cause (TypeError for a wrong type, RangeError for a value out of range).
- * The rules mirror the documented ones in src/options.ts.
+ * The rules mirror the documented ones in src/pool/options.ts.
  */
 import fc from "fast-check";
 

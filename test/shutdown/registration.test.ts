@@ -3,7 +3,7 @@
  * options and environment overrides, with a fake host.
  */
 import { describe, expect, it } from "vitest";
-import { PoolClosedError, Shutdown } from "../../mod.ts";
+import { closableLabel, closeWithin, type HookContext, PoolClosedError, Shutdown } from "../../mod.ts";
 import { fixture, usePools } from "../helpers.ts";
 import { fakeHost, sleep } from "./fake_host.ts";
 
@@ -52,6 +52,31 @@ describe("add()", () => {
     const workers = report.phases[1];
     expect(workers?.hooks[0]).toMatchObject({ name: "client", status: "timeout" });
     expect(report.phases[3]?.hooks[0]?.status).toBe("skipped"); // the deadline was spent on close
+  });
+
+  it("objects that keep the deadline themselves (closeWithin): get the hook's signal and time left, and their label", async () => {
+    const s = new Shutdown({ ...quiet, timeout: 5_000 }, fakeHost());
+    const seen: { left: number; aborted: boolean; closeCalled: boolean }[] = [];
+    const resource = {
+      closeCalled: false,
+      close(): void {
+        this.closeCalled = true;
+      },
+      get [closableLabel](): string {
+        return "cache";
+      },
+      async [closeWithin](signal: AbortSignal, context: HookContext): Promise<void> {
+        seen.push({ left: context.timeLeft(), aborted: signal.aborted, closeCalled: this.closeCalled });
+      },
+    };
+    s.add(resource);
+    const report = await s.run();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.aborted).toBe(false);
+    expect(seen[0]?.closeCalled).toBe(false); // the protocol replaces close()
+    expect(seen[0]?.left).toBeGreaterThan(0);
+    expect(seen[0]?.left).toBeLessThanOrEqual(5_000);
+    expect(report.phases[1]?.hooks[0]).toMatchObject({ name: "cache", status: "ok" });
   });
 });
 

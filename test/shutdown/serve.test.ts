@@ -10,7 +10,7 @@ import { streamSSE } from "hono/streaming";
 import { afterEach, describe, expect, it } from "vitest";
 import { drain, type ServerHandle, serve } from "../../hono.ts";
 import { Shutdown } from "../../mod.ts";
-import { InFlight } from "../../src/shutdown_http.ts";
+import { InFlight } from "../../src/shutdown/http.ts";
 import { runtime, sleep, waitFor } from "../helpers.ts";
 import { fakeHost } from "./fake_host.ts";
 

@@ -1,7 +1,7 @@
 /** TaskQueue on its own: priority levels, FIFO within a level, put-back, aborted tasks, drain. */
 import { describe, expect, it } from "vitest";
-import { Task, TaskState } from "../../src/task.ts";
-import { TaskQueue } from "../../src/task_queue.ts";
+import { Task, TaskState } from "../../src/pool/task.ts";
+import { TaskQueue } from "../../src/pool/task_queue.ts";
 
 let ids = 0;
 function task(priority = 0): Task {

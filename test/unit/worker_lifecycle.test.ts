@@ -1,6 +1,6 @@
 /** The worker lifecycle's transition table, without spawning anything. */
 import { describe, expect, it } from "vitest";
-import { exitReason, failedExit, plannedExit, runningTaskOutcome } from "../../src/exit_outcome.ts";
+import { exitReason, failedExit, plannedExit, runningTaskOutcome } from "../../src/pool/exit_outcome.ts";
 import {
   accepting,
   alive,
@@ -16,7 +16,7 @@ import {
   step,
   stopSent,
   transition,
-} from "../../src/worker_lifecycle.ts";
+} from "../../src/pool/worker_lifecycle.ts";
 
 const recycle = { reason: "recycle", handBack: true } as const;
 
