@@ -34,5 +34,6 @@ export type { HistoryPoint } from "./src/admin/history.ts";
 export type { LagSnapshot } from "./src/admin/lag.ts";
 export type { AdminOptions, AdminPool, MetricSource } from "./src/admin/options.ts";
 export { PROMETHEUS_CONTENT_TYPE } from "./src/admin/prometheus.ts";
+export type { QueueJobView, QueueSource, QueueView } from "./src/admin/queues.ts";
 export type { PoolReadiness, Readiness } from "./src/admin/readiness.ts";
 export type { HistoryReport, PoolReport, StatsReport, WorkerRow } from "./src/admin/state.ts";

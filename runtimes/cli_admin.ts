@@ -9,6 +9,7 @@ export async function startAdmin(request: AdminRequest): Promise<AdminHandle> {
   const server = await serveAdmin({
     pools: { [request.name]: request.pool },
     ...(request.metrics ? { metrics: request.metrics } : {}),
+    ...(request.queues ? { queues: request.queues } : {}),
     shutdown: request.shutdown,
     token: request.token,
     hostname: request.hostname,

@@ -39,7 +39,9 @@ button { font: inherit; padding: 3px 10px; border: 1px solid var(--line); border
 button:hover:not(:disabled) { border-color: var(--c1); }
 button:disabled { opacity: .45; cursor: not-allowed; }
 button.danger { color: var(--bad); }
-main { padding: 14px 18px; display: grid; gap: 16px; }
+main, #queues, #pools { display: grid; gap: 16px; }
+main { padding: 14px 18px; }
+#queues:empty { display: none; }
 #message { margin: 0; padding: 6px 18px; min-height: 1.4em; }
 .pool { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
 .pool-head { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; }
@@ -75,7 +77,10 @@ td.num, th.num { text-align: right; }
 </form>
 </header>
 <p id="message" role="status" class="muted"></p>
-<main id="pools"></main>
+<main>
+<div id="queues" data-section="queues"></div>
+<div id="pools"></div>
+</main>
 <script src="dashboard.js"></script>
 </body>
 </html>

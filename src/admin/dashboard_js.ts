@@ -11,6 +11,7 @@ export const DASHBOARD_JS: string = String.raw`"use strict";
   var tokenInput = document.getElementById("token");
   var message = document.getElementById("message");
   var sections = {};
+  var queueSections = Object.create(null); // queue names are not checked: "constructor" is one
   var controls = false;
   var token = "";
   try { token = sessionStorage.getItem("mpms-admin-token") || ""; } catch (e) { token = ""; }
@@ -225,6 +226,66 @@ export const DASHBOARD_JS: string = String.raw`"use strict";
     });
   }
 
+  // a queue given to the admin (e.g. the BullMQ queue of mpms worker): its counts as the queue
+  // reports them, this node's numbers and the jobs it runs
+  var QUEUE_COUNTS = [["waiting", "waiting"], ["active", "active"], ["completed", "completed"], ["failed", "failed"],
+    ["delayed", "delayed"], ["prioritized", "prioritized"]];
+  var QUEUE_NODE = [["active", "in flight here"], ["concurrency", "concurrency"], ["completed", "completed here"],
+    ["failed", "failed here"], ["handedBack", "handed back"], ["lockRenewalFailures", "lock renewal failures"], ["stalled", "stalled"]];
+  function createQueueSection(name) {
+    var kind = el("span", { className: "badge muted" });
+    var info = el("span", { className: "muted" });
+    var head = el("div", { className: "pool-head" }, [el("h2", { text: "queue " + name }), kind, info]);
+    function row(keys) {
+      var counters = {};
+      var node = el("div", { className: "counters" });
+      keys.forEach(function (k) { var c = counter(k[0], k[1]); counters[k[0]] = c; node.appendChild(c.node); });
+      return { node: node, counters: counters };
+    }
+    var counts = row(QUEUE_COUNTS);
+    counts.node.setAttribute("data-queue-counts", "");
+    var here = row(QUEUE_NODE);
+    here.node.setAttribute("data-queue-node", "");
+    var jobsBody = el("tbody");
+    var jobs = el("table", { "data-table": "jobs" }, [
+      el("thead", null, [el("tr", null, ["job", "name", "attempt", "running for"].map(function (h, i) {
+        return el("th", { className: i >= 2 ? "num" : "", text: h });
+      }))]),
+      jobsBody
+    ]);
+    var node = el("section", { className: "pool", "data-queue": name }, [head, el("h3", { text: "Jobs in the queue" }), counts.node,
+      el("h3", { text: "This node" }), here.node, el("h3", { text: "Running here" }), jobs]);
+    document.getElementById("queues").appendChild(node);
+    return { node: node, kind: kind, info: info, counts: counts.counters, here: here.counters, jobsBody: jobsBody };
+  }
+
+  function renderQueues(queues) {
+    queues.forEach(function (q) {
+      var section = queueSections[q.queue] || (queueSections[q.queue] = createQueueSection(q.queue));
+      section.kind.textContent = q.kind;
+      var age = q.countsAt ? "counts of " + fmtTime(Date.parse(q.countsAt)) : "no counts yet";
+      section.info.textContent = q.countsError ? age + " · " + q.countsError : age;
+      section.info.className = q.countsError ? "warn" : "muted";
+      QUEUE_COUNTS.forEach(function (k) {
+        section.counts[k[0]].v.textContent = q.counts && typeof q.counts[k[0]] === "number" ? fmtInt(q.counts[k[0]]) : "-";
+      });
+      QUEUE_NODE.forEach(function (k) { section.here[k[0]].v.textContent = fmtInt(q.node[k[0]]); });
+      var body = section.jobsBody;
+      while (body.firstChild) body.removeChild(body.firstChild);
+      if (q.jobs.length === 0) { body.appendChild(el("tr", null, [el("td", { colspan: "4", className: "empty", text: "none" })])); return; }
+      q.jobs.forEach(function (j) {
+        body.appendChild(el("tr", { "data-job": j.id }, [
+          el("td", { text: j.id }),
+          el("td", { text: j.name }),
+          el("td", { className: "num", text: String(j.attempt) }),
+          el("td", { className: "num", text: fmtAge(j.runningMs) })
+        ]));
+      });
+      var more = (q.node.active || 0) - q.jobs.length;
+      if (more > 0) body.appendChild(el("tr", null, [el("td", { colspan: "4", className: "muted", text: "+" + more + " more" })]));
+    });
+  }
+
   function render(stats, history) {
     controls = stats.controls;
     var status = document.getElementById("status");
@@ -234,6 +295,7 @@ export const DASHBOARD_JS: string = String.raw`"use strict";
     document.getElementById("lag").textContent = "event-loop lag " + fmtSeconds(stats.eventLoopLag.last) + " (max " + fmtSeconds(stats.eventLoopLag.max) + ")";
     document.getElementById("updated").textContent = "updated " + fmtTime(Date.parse(stats.time));
     document.getElementById("shutdown").disabled = !controls || !stats.shutdown || !stats.shutdown.ready;
+    renderQueues(stats.queues || []);
     Object.keys(stats.pools).forEach(function (name) {
       var p = stats.pools[name];
       var section = sections[name] || (sections[name] = createSection(name));

@@ -6,6 +6,7 @@ import { show } from "../util/validate.ts";
 import { MIN_TOKEN_LENGTH, TOKEN_PATTERN } from "./auth.ts";
 import { type AllowedHost, parseAllowedHosts } from "./hosts.ts";
 import type { Family } from "./prometheus.ts";
+import type { QueueSource } from "./queues.ts";
 
 /** More /metrics families from outside the pools (e.g. a queue worker of mpms/bullmq). */
 export interface MetricSource {
@@ -45,6 +46,11 @@ export interface AdminOptions {
   allowedHosts?: string[];
   /** More families for /metrics, rendered after the pools' (e.g. `[queueWorker]` of mpms/bullmq). */
   metrics?: readonly MetricSource[];
+  /**
+   * Queues for /stats (`queues`) and the dashboard (a section per queue), e.g. `[queueWorker]`
+   * of mpms/bullmq. Default none: /stats then has no `queues` key.
+   */
+  queues?: readonly QueueSource[];
 }
 
 export interface ResolvedAdminOptions {
@@ -54,6 +60,7 @@ export interface ResolvedAdminOptions {
   failLivenessOnPoolFailure: boolean;
   allowedHosts: AllowedHost[] | "any";
   metrics: readonly MetricSource[];
+  queues: readonly QueueSource[] | undefined;
 }
 
 /** Pool names go into URLs and label values: keep them plain. */
@@ -74,7 +81,7 @@ export function resolveAdminOptions(options: AdminOptions): ResolvedAdminOptions
   if (options === null || typeof options !== "object") {
     throw new TypeError(`mpms: createAdmin() options must be an object, got ${show(options)}`);
   }
-  const { pools, shutdown, token, failLivenessOnPoolFailure = true, metrics = [] } = options;
+  const { pools, shutdown, token, failLivenessOnPoolFailure = true, metrics = [], queues } = options;
   if (pools === null || typeof pools !== "object" || Array.isArray(pools)) {
     throw new TypeError(
       `mpms: option "pools" must be an object of named pools, e.g. { images: pool }, got ${show(pools)}`,
@@ -110,5 +117,8 @@ export function resolveAdminOptions(options: AdminOptions): ResolvedAdminOptions
   if (!Array.isArray(metrics) || !metrics.every((m) => typeof m?.metricFamilies === "function")) {
     throw new TypeError(`mpms: option "metrics" must be a list of objects with metricFamilies(), got ${show(metrics)}`);
   }
-  return { pools: resolved, shutdown, token, failLivenessOnPoolFailure, allowedHosts, metrics };
+  if (queues !== undefined && (!Array.isArray(queues) || !queues.every((q) => typeof q?.queueView === "function"))) {
+    throw new TypeError(`mpms: option "queues" must be a list of objects with queueView(), got ${show(queues)}`);
+  }
+  return { pools: resolved, shutdown, token, failLivenessOnPoolFailure, allowedHosts, metrics, queues };
 }

@@ -12,6 +12,7 @@ import { HostPolicy } from "./hosts.ts";
 import { LagSampler, type LagSnapshot, type UnrefTimer } from "./lag.ts";
 import { type Liveness, liveness } from "./liveness.ts";
 import type { AdminPool, ResolvedAdminOptions } from "./options.ts";
+import { type QueueSource, type QueueView, queueViews } from "./queues.ts";
 import { type Readiness, readiness } from "./readiness.ts";
 
 /** Seconds between history points. */
@@ -35,6 +36,8 @@ export interface StatsReport {
   controls: boolean;
   eventLoopLag: LagSnapshot;
   pools: Record<string, PoolReport>;
+  /** The queues given to the admin (`queues` option); absent without that option. */
+  queues?: QueueView[];
 }
 
 export interface WorkerRow extends WorkerStats {
@@ -55,6 +58,7 @@ export class AdminState {
   /** The Host and Origin rules; serveAdmin() tells it the served address. */
   readonly hosts: HostPolicy;
   readonly metrics: ResolvedAdminOptions["metrics"];
+  readonly queues: readonly QueueSource[] | undefined;
   readonly lag: LagSampler;
   readonly #exits = new Map<string, ExitLog>();
   readonly #history = new Map<string, PoolHistory>();
@@ -67,6 +71,7 @@ export class AdminState {
     this.failLivenessOnPoolFailure = options.failLivenessOnPoolFailure;
     this.hosts = new HostPolicy(options.allowedHosts);
     this.metrics = options.metrics;
+    this.queues = options.queues;
     for (const [name, pool] of this.pools) {
       this.#exits.set(name, new ExitLog(pool, EXITS_KEPT));
       this.#history.set(name, new PoolHistory(HISTORY_POINTS));
@@ -113,7 +118,7 @@ export class AdminState {
     const ready = this.readiness(snapshot);
     const pools: Record<string, PoolReport> = {};
     for (const [name, s] of snapshot) pools[name] = { ...s, recentExits: this.#exits.get(name)?.list() ?? [] };
-    return {
+    const report: StatsReport = {
       time: new Date().toISOString(),
       ready: ready.ready,
       reasons: ready.reasons,
@@ -122,6 +127,8 @@ export class AdminState {
       eventLoopLag: this.lag.snapshot(),
       pools,
     };
+    if (this.queues !== undefined) report.queues = queueViews(this.queues);
+    return report;
   }
 
   workers(): WorkerRow[] {

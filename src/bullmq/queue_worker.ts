@@ -5,6 +5,7 @@
  */
 import { type Job, WaitingError, Worker } from "bullmq";
 import type { Family } from "../admin/prometheus.ts";
+import { QUEUE_JOBS_SHOWN, type QueueView } from "../admin/queues.ts";
 import { PoolClosedError, PoolUnavailableError, TaskError, TaskTimeoutError, WorkerCrashedError } from "../errors.ts";
 import { Pool } from "../pool/pool.ts";
 import { Shutdown } from "../shutdown/shutdown.ts";
@@ -12,6 +13,7 @@ import { type JobFailure, QueueMetrics, type QueueWorkerStats } from "./metrics.
 import { type QueueWorkerOptions, type ResolvedQueueWorkerOptions, resolveQueueWorkerOptions } from "./options.ts";
 import { asError, checkJobValue, JobCancelledError, unrecoverable } from "./outcome.ts";
 import { forwardProgress, type ProgressForwarder } from "./progress.ts";
+import { QueueCounts } from "./queue_counts.ts";
 
 /** Options of {@link QueueWorker.close}. */
 export interface QueueWorkerCloseOptions {
@@ -30,6 +32,8 @@ interface ActiveJob {
   cut: Promise<void>;
   handBack(): Promise<void>;
   lockLost: boolean;
+  /** Date.now() when it started on this node. */
+  startedAt: number;
 }
 
 /** Longest wait for the processors to return after the hand-back, and for worker.close(). */
@@ -71,6 +75,8 @@ export class QueueWorker<In = unknown, Out = unknown> {
   readonly #options: ResolvedQueueWorkerOptions<In, Out>;
   readonly #metrics: QueueMetrics;
   readonly #active = new Map<string, ActiveJob>();
+  /** The queue's job counts for queueView(): a Queue connection opened on the first ask. */
+  readonly #counts: QueueCounts;
   #stopping = false;
   #running: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -89,6 +95,7 @@ export class QueueWorker<In = unknown, Out = unknown> {
     const concurrency =
       o.concurrency ?? (o.pool ? this.pool.stats().size : this.pool.stats().size * (o.poolOptions?.concurrency ?? 1));
     this.#metrics = new QueueMetrics(o.queue);
+    this.#counts = new QueueCounts(o.queue, o.connection, o.workerOptions.prefix);
     this.worker = new Worker(o.queue, (job, token, signal) => this.#process(job, token, signal), {
       ...o.workerOptions,
       connection: o.connection,
@@ -161,6 +168,46 @@ export class QueueWorker<In = unknown, Out = unknown> {
     return this.#metrics.families(this.#active.size, this.worker.concurrency);
   }
 
+  /**
+   * The queue for the admin's dashboard and /stats (`createAdmin({ queues: [queueWorker] })`):
+   * the queue's job counts as BullMQ reports them (fetched in the background, at most every 2 s,
+   * 1 s time limit; the last answer is shown, with `countsError` when the latest fetch failed),
+   * this node's numbers and the jobs it runs (the first 50). Answers at once.
+   */
+  queueView(): QueueView {
+    const counts = this.#counts.latest();
+    const s = this.stats();
+    const now = Date.now();
+    const jobs: QueueView["jobs"] = [];
+    for (const [id, entry] of this.#active) {
+      if (jobs.length === QUEUE_JOBS_SHOWN) break;
+      jobs.push({
+        id,
+        name: entry.job.name,
+        attempt: entry.job.attemptsMade + 1,
+        runningMs: Math.max(0, now - entry.startedAt),
+      });
+    }
+    return {
+      queue: s.queue,
+      kind: "bullmq",
+      counts: counts.counts,
+      countsAt: counts.at,
+      countsError: counts.error,
+      node: {
+        active: s.active,
+        concurrency: s.concurrency,
+        completed: s.completed,
+        failed: s.failed,
+        handedBack: s.handedBack,
+        handBackFailures: s.handBackFailures,
+        lockRenewalFailures: s.lockRenewalFailures,
+        stalled: s.stalled,
+      },
+      jobs,
+    };
+  }
+
   /** Stop taking new jobs now; running jobs go on. A job fetched meanwhile is handed back. */
   async stopFetching(): Promise<void> {
     if (this.#stopping) return;
@@ -208,6 +255,7 @@ export class QueueWorker<In = unknown, Out = unknown> {
     );
     if (closed === undefined) await bounded(this.worker.close(true), CLOSE_LIMIT).catch(() => {});
     await bounded(this.#running ?? Promise.resolve(), CLOSE_LIMIT);
+    await this.#counts.close();
     if (this.#options.closePool) {
       // everything still on the pool was handed back: nothing there has an owner any more
       await this.pool.close({ timeout: 0 }).catch(() => this.pool.destroy());
@@ -245,6 +293,7 @@ export class QueueWorker<In = unknown, Out = unknown> {
       controller,
       cut,
       lockLost: false,
+      startedAt,
       handBack: () => {
         handingBack ??= (async () => {
           controller.abort(new JobCancelledError("handed back to the queue"));

@@ -14,6 +14,7 @@ import {
 import type { Pool } from "../pool/pool.ts";
 import type { InputSource } from "./host.ts";
 import { DEFAULT_MAX_LINE_BYTES, readLines } from "./lines.ts";
+import type { LiveProgress } from "./live.ts";
 import { badInputLine, errorFields, failedLine, okLine, tooLongLine } from "./outcome_line.ts";
 import type { LineSet } from "./resume.ts";
 import type { Tally } from "./tally.ts";
@@ -43,6 +44,8 @@ export interface FeedOptions {
   maxLineBytes?: number;
   /** The pool can no longer run tasks (crash loop): reading stops, the run fails. */
   onPoolFailed(error: unknown): void;
+  /** Where running tasks' latest progress goes, for the view (none: progress is not asked for). */
+  live?: LiveProgress;
 }
 
 export class Feeder {
@@ -140,7 +143,7 @@ export class Feeder {
           writer.put(seq, badInputLine(line, error));
           continue;
         }
-        void this.#runTask(input).then((result) => this.#settle(seq, line, result));
+        void this.#runTask(input, line).then((result) => this.#settle(seq, line, result));
       }
     } catch (error) {
       if (!this.#stopped) this.#readError = error;
@@ -150,17 +153,23 @@ export class Feeder {
     }
   }
 
-  async #runTask(input: unknown): Promise<Result> {
-    const { pool, name, retries, tally } = this.#o;
-    const options = name === undefined ? undefined : { name };
-    for (let attempts = 1; ; attempts++) {
-      try {
-        return { ok: true, value: await pool.submit(input, options), attempts };
-      } catch (error) {
-        // Also while stopping: a retry then meets the closed pool and the line is left for --resume.
-        if (attempts > retries || !isRetryable(error)) return { ok: false, error, attempts };
-        tally.retries++;
+  async #runTask(input: unknown, line: number): Promise<Result> {
+    const { pool, name, retries, tally, live } = this.#o;
+    const options: { name?: string; onProgress?: (value: unknown) => void } = {};
+    if (name !== undefined) options.name = name;
+    if (live !== undefined) options.onProgress = (value) => live.report(line, value);
+    try {
+      for (let attempts = 1; ; attempts++) {
+        try {
+          return { ok: true, value: await pool.submit(input, options), attempts };
+        } catch (error) {
+          // Also while stopping: a retry then meets the closed pool and the line is left for --resume.
+          if (attempts > retries || !isRetryable(error)) return { ok: false, error, attempts };
+          tally.retries++;
+        }
       }
+    } finally {
+      live?.end(line);
     }
   }
 

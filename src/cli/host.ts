@@ -4,6 +4,7 @@
  * Node; tests of the pure parts need none of it.
  */
 import type { MetricSource } from "../admin/options.ts";
+import type { QueueSource } from "../admin/queues.ts";
 import type { Pool } from "../pool/pool.ts";
 import type { Shutdown } from "../shutdown/shutdown.ts";
 
@@ -58,6 +59,8 @@ export interface AdminRequest {
   token: string | undefined;
   /** More metric sources for /metrics (`mpms worker`: the queue's series). */
   metrics?: MetricSource[];
+  /** Queues for /stats and the dashboard (`mpms worker`: its BullMQ queue). */
+  queues?: QueueSource[];
 }
 
 export interface CliHost {

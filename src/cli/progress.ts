@@ -1,6 +1,8 @@
 /**
  * Progress on stderr: on a terminal a bar redrawn in place (done/total, rate, ETA, failures,
- * live workers); otherwise a plain line every few seconds; or nothing (--quiet). Other messages
+ * live workers, then the latest progress of a few running tasks in the columns left); otherwise
+ * a plain line every few seconds (and a `mpms: progress: …` line while tasks report progress);
+ * or nothing (--quiet). Other messages
  * go through {@link Progress.log} so they never tear the bar.
  */
 import type { TextStream } from "./host.ts";
@@ -15,6 +17,8 @@ export interface ProgressSnapshot {
   failed: number;
   /** Workers alive now. */
   workers: number;
+  /** The latest progress of running tasks, already short (see LiveProgress.text); "" for none. */
+  live?: (max: number) => string;
 }
 
 export type ProgressMode = "bar" | "plain" | "off";
@@ -61,8 +65,18 @@ function parts(s: ProgressSnapshot, rate: number): { eta: string; tail: string }
   return { eta, tail };
 }
 
-/** The terminal bar, fitted to `width` columns. */
+/** The terminal bar, fitted to `width` columns, then running tasks' progress in the room left. */
 export function barLine(s: ProgressSnapshot, rate: number, width: number): string {
+  const head = countBar(s, rate, width);
+  const room = width - 1 - head.length - 2;
+  const live = room >= MIN_LIVE_CHARS && s.live ? s.live(room) : "";
+  return live === "" ? head : `${head}  ${live}`;
+}
+
+/** Below this many free columns the bar shows no task progress. */
+const MIN_LIVE_CHARS = 16;
+
+function countBar(s: ProgressSnapshot, rate: number, width: number): string {
   const { tail } = parts(s, rate);
   const count = s.total === undefined ? `${s.done}/?` : `${s.done}/${s.total}`;
   const percent = s.total ? ` ${String(Math.floor((100 * s.done) / s.total)).padStart(3)}%` : "";
@@ -74,6 +88,14 @@ export function barLine(s: ProgressSnapshot, rate: number, width: number): strin
   const bar = "=".repeat(filled) + (filled < cells ? ">" : "") + " ".repeat(Math.max(0, cells - filled - 1));
   return `[${bar}] ${text}`.slice(0, Math.max(0, width - 1));
 }
+
+/** With plainLine, when running tasks reported progress: their latest values. */
+export function plainLiveLine(s: ProgressSnapshot): string | undefined {
+  const live = s.live ? s.live(PLAIN_LIVE_CHARS) : "";
+  return live === "" ? undefined : `mpms: progress: ${live}`;
+}
+
+const PLAIN_LIVE_CHARS = 200;
 
 /** The line printed every few seconds when stderr is not a terminal. */
 export function plainLine(s: ProgressSnapshot, rate: number): string {
@@ -121,7 +143,8 @@ export class Progress {
       this.#stream.write(CLEAR_LINE + barLine(s, rate, this.#stream.columns()));
       this.#drawn = true;
     } else {
-      this.#stream.write(`${plainLine(s, rate)}\n`);
+      const live = plainLiveLine(s);
+      this.#stream.write(`${plainLine(s, rate)}\n${live === undefined ? "" : `${live}\n`}`);
     }
   }
 

@@ -10,6 +10,7 @@ import { Feeder } from "./feed.ts";
 import { checkNotInput, errorCode, readTokenFile } from "./files.ts";
 import type { AdminHandle, CliHost, InputSource, OutputSink } from "./host.ts";
 import { countLines } from "./lines.ts";
+import { LiveProgress } from "./live.ts";
 import { crashLoopLimit, createPool, flagMessage, watchCrashLoop } from "./pool_options.ts";
 import { PLAIN_INTERVAL, Progress, type ProgressMode } from "./progress.ts";
 import { type LineSet, readAnswered } from "./resume.ts";
@@ -153,7 +154,10 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
   const window = new Window(Math.max(MIN_WINDOW, stats.size * (options.concurrency ?? 1) * WINDOW_FACTOR));
   const writer = new OutcomeWriter(sink, options.ordered, () => window.release(), outputFailed);
   let poolFailed = false;
+  // the view shows running tasks' latest progress; with --quiet there is no view to feed
+  const live = options.quiet ? undefined : new LiveProgress();
   feeder = new Feeder({
+    live,
     pool,
     source,
     window,
@@ -200,6 +204,7 @@ export async function runCommand(options: RunOptions, host: CliHost): Promise<nu
       thisRun: tally.answered,
       failed: tally.failed + tally.invalid,
       workers: pool.stats().workers.filter((w) => w.state !== "exited" && w.state !== "zombie").length,
+      live: live ? (max) => live.text(max) : undefined,
     }),
     plainInterval(host),
   );

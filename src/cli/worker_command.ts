@@ -88,11 +88,12 @@ export async function workerCommand(argv: readonly string[], host: CliHost): Pro
         name: options.queue.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 64),
         pool: node.pool,
         metrics: [node],
+        queues: [node],
         shutdown,
         token: options.token,
         ...options.admin,
       });
-      log(`mpms worker: admin endpoint ${admin.url} (/metrics, /readyz)`);
+      log(`mpms worker: admin endpoint ${admin.url} (dashboard with the queue; /metrics, /stats, /readyz)`);
     } catch (error) {
       await node.close({ timeout: 0 });
       throw new UsageError(`cannot serve the admin endpoint: ${flagMessage(message(error))}`);

@@ -73,6 +73,19 @@ describe.skipIf(!hasRedis)("mpms worker + mpms enqueue", () => {
     expect(metrics).toContain(`mpms_queue_jobs_failed_total{queue="${queue}",reason="error"} 2`);
     expect(metrics).toMatch(new RegExp(`mpms_queue_job_run_seconds_count\\{queue="${queue}"\\} \\d+`));
     expect(metrics).toContain(`mpms_queue_lock_renewal_failures_total{queue="${queue}"} 0`);
+    // the dashboard's queue section: /stats has the queue, its counts fetched in the background
+    type Stats = { queues?: { queue: string; counts: Record<string, number> | null; node: Record<string, number> }[] };
+    let view: NonNullable<Stats["queues"]>[number] | undefined;
+    await until(
+      async () => {
+        view = ((await (await fetch(`${admin}/stats`)).json()) as Stats).queues?.[0];
+        return view?.counts?.completed === 2 && view.counts.failed === 1;
+      },
+      10_000,
+      "the queue's counts in /stats",
+    );
+    expect(view).toMatchObject({ queue, counts: { waiting: 0, active: 0, delayed: 0 }, node: { completed: 2 } });
+    expect(await (await fetch(`${admin}/`)).text()).toContain('id="queues"');
     signal(node.child, "SIGTERM");
     expect((await node.exited).code).toBe(0);
   });

@@ -97,4 +97,42 @@ describe.skipIf(!hasTmux)("progress in a terminal (tmux)", () => {
     expect(last).toMatch(/mpms: workers 2 started; exits by reason: close 2/);
     expect(last).toContain("EXIT=0");
   });
+
+  it("shows running tasks' latest progress after the bar, and none once they settled", async () => {
+    const dir = tempDir();
+    const release = join(dir, "release");
+    const input = writeLines(
+      dir,
+      "in.ndjson",
+      [0, 1].map((i) => JSON.stringify({ i, file: release, steps: 1000 })),
+    );
+    const output = join(dir, "out.ndjson");
+    const command = [...cliCommand(), "run", "test/cli/progress_tasks.ts", "--name", "reportUntil"];
+    const args = ["--input", input, "--output", output, "--workers", "2"];
+    const shell = `${[...command, ...args].map(quote).join(" ")}; echo "EXIT=$?"; sleep 60`;
+    const started = tmux("new-session", "-d", "-s", "cli", "-x", "150", "-y", "30", "-c", ROOT, shell);
+    expect(started.status, started.stderr).toBe(0);
+    const screen = (): string => tmux("capture-pane", "-p", "-t", "cli").stdout ?? "";
+    // both tasks wait with their last report: the bar at 0/2, their values in the columns left
+    const live = /\] 0\/2 .*workers 2 {2}line \d "waiting\\u001b\[2Jx+…; line \d /;
+    let last = "";
+    const see = async (done: (text: string) => boolean, what: string): Promise<void> => {
+      const check = (): boolean => {
+        last = screen();
+        return done(last);
+      };
+      await waitFor(check, 40_000, what).catch((error: Error) => {
+        throw new Error(`${error.message}; the screen:\n${last}`);
+      });
+    };
+    await see((text) => live.test(text), "the progress after the bar");
+    const bar = last.split("\n").find((l) => live.test(l)) ?? "";
+    expect(bar.length, bar).toBeLessThan(150);
+    writeFileSync(release, "");
+    await see((text) => text.includes("EXIT="), "the run to end");
+    const bars = last.split("\n").filter((l) => /\] \d\/2 /.test(l));
+    expect(bars, last).toHaveLength(1);
+    expect(bars[0]).toMatch(/\[=+\] 2\/2 100% .* workers 2$/); // settled tasks leave the view
+    expect(last).toContain("EXIT=0");
+  });
 });
