@@ -134,7 +134,8 @@ export class Elastic {
     }
     const t = now();
     for (const slot of host.slots) {
-      if (slot.life.phase !== "ready" || slot.retiring !== null) continue;
+      // A worker with a replacement started early is being replaced (count unchanged): not idle-retired.
+      if (slot.life.phase !== "ready" || slot.retiring !== null || slot.replacement !== null) continue;
       const rec = this.seen.get(slot);
       if (rec === undefined || slot.outstanding.size > 0 || rec.done !== slot.tasksDone) {
         this.seen.set(slot, { done: slot.tasksDone, since: t });
