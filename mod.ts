@@ -44,6 +44,7 @@ export {
   type PoolEventType,
   type ProgressDetail,
   type RetireReason,
+  type ScaleDetail,
   type WorkerExitDetail,
   type WorkerRetireDetail,
   type WorkerStartDetail,

@@ -32,6 +32,7 @@ export const RETIRE_REASONS: readonly RetireReason[] = [
   "start",
   "recycle",
   "resize",
+  "idle",
   "close",
   "destroy",
 ];
@@ -172,6 +173,30 @@ export function metricFamilies(pools: readonly PoolSnapshot[], lag: LagSnapshot)
       help: "Target number of workers (the pool's size).",
       type: "gauge",
       samples: perPool(pools, (s) => s.size),
+    },
+    {
+      name: "mpms_workers_min",
+      help: "The elastic pool's minWorkers (equal to max for a fixed pool).",
+      type: "gauge",
+      samples: perPool(pools, (s) => s.minWorkers),
+    },
+    {
+      name: "mpms_workers_max",
+      help: "The elastic pool's maxWorkers (equal to min for a fixed pool).",
+      type: "gauge",
+      samples: perPool(pools, (s) => s.maxWorkers),
+    },
+    {
+      name: "mpms_scale_ups_total",
+      help: "Scale-up decisions of the elastic pool (queue pressure).",
+      type: "counter",
+      samples: perPool(pools, (s) => s.scaleUps),
+    },
+    {
+      name: "mpms_scale_downs_total",
+      help: "Scale-down decisions of the elastic pool (an idle worker retired).",
+      type: "counter",
+      samples: perPool(pools, (s) => s.scaleDowns),
     },
     {
       name: "mpms_worker_starts_total",

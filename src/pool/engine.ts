@@ -235,6 +235,7 @@ export class PoolEngine implements SupervisorHost {
       }
       if (!this.queue.admitWaiters() || !this.pickWorker(limit)) break;
     }
+    if (this.queue.count > 0) this.workers.elastic.pressure(this.queue.count);
     this.checkIdle();
   }
 
@@ -649,6 +650,10 @@ export class PoolEngine implements SupervisorHost {
         this.workers.adapter?.name ??
         (typeof this.opts.adapter === "string" ? this.opts.adapter : this.opts.adapter.name),
       size: this.workers.size,
+      minWorkers: this.workers.elastic.minWorkers,
+      maxWorkers: this.workers.elastic.maxWorkers,
+      scaleUps: this.workers.elastic.scaleUps,
+      scaleDowns: this.workers.elastic.scaleDowns,
       ...this.counters.snapshot(),
       queued: this.queue.count,
       running: this.inFlight,

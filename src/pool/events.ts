@@ -31,6 +31,7 @@ export type RetireReason =
   | "start"
   | "recycle"
   | "resize"
+  | "idle"
   | "close"
   | "destroy";
 
@@ -132,6 +133,14 @@ export interface CallbackErrorDetail {
   event?: string;
 }
 
+/** The elastic pool changed its target (`scaleup` / `scaledown` events). */
+export interface ScaleDetail {
+  /** The new target number of workers. */
+  workers: number;
+  /** `queue`: tasks waited with no free capacity; `idle`: a worker was idle longer than idleTimeout. */
+  reason: "queue" | "idle";
+}
+
 /** Every event a Pool dispatches, by type. */
 export interface PoolEventMap {
   /** A worker ran `init` and takes tasks. */
@@ -142,6 +151,10 @@ export interface PoolEventMap {
   workerretire: PoolEvent<WorkerRetireDetail>;
   /** A worker the runtime could not stop: it is out of capacity and replaced. */
   workerzombie: PoolEvent<WorkerZombieDetail>;
+  /** The elastic pool added workers (queue pressure). */
+  scaleup: PoolEvent<ScaleDetail>;
+  /** The elastic pool retires an idle worker (it finishes its tasks, hands back the rest). */
+  scaledown: PoolEvent<ScaleDetail>;
   /** Worker starts are being delayed after consecutive failures. */
   backoff: PoolEvent<BackoffDetail>;
   /** Something on a worker's channel that is not an mpms message. */

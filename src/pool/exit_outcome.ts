@@ -17,6 +17,7 @@ const RETIRING_KILLS = new Set<RetireReason>([
   "abort",
   "recycle",
   "resize",
+  "idle",
   "close",
 ]);
 

@@ -7,6 +7,7 @@ import type { Adapter, ResourceLimits } from "../adapter.ts";
 import { isDetached, isMovable, type Movable } from "../transfer.ts";
 import { MAX_CONCURRENCY, MAX_MS, MAX_PREFETCH, MAX_WORKERS } from "../util/limits.ts";
 import { keysOf, rangeError, rejectUnknownKeys, show, typeError } from "../util/validate.ts";
+import { resolveElastic } from "./elastic.ts";
 import type { Outcome } from "./outcome.ts";
 import { PRIORITY_MAX, PRIORITY_MIN } from "./task_queue.ts";
 
@@ -18,8 +19,29 @@ export interface PoolOptions<In = unknown, Out = unknown> {
   module: URL | string;
   /** "thread" (default), "process", "bun", "deno", or an Adapter object. */
   adapter?: string | Adapter;
-  /** Number of workers (default: available parallelism). */
+  /**
+   * Number of workers: a fixed pool (minWorkers = maxWorkers = workers). Not together with
+   * `minWorkers`/`maxWorkers`.
+   * @default available parallelism
+   */
   workers?: number;
+  /**
+   * Elastic pool: the fewest workers kept (0: none until the first submit). The pool starts with
+   * this many. An integer >= 0, at most `maxWorkers`.
+   * @default 1 when only `maxWorkers` is given; else `workers`
+   */
+  minWorkers?: number;
+  /**
+   * Elastic pool: the most workers. Tasks queued with no free capacity add workers up to this.
+   * @default available parallelism (at least `minWorkers`) when only `minWorkers` is given; else `workers`
+   */
+  maxWorkers?: number;
+  /**
+   * Elastic pool: a worker above `minWorkers` idle (no task) this long (ms) retires gracefully
+   * (reason `"idle"`). Infinity: never scale down.
+   * @default 10000
+   */
+  idleTimeout?: number;
   /** Tasks running at once inside one worker (default 1). */
   concurrency?: number;
   /** Tasks sent to a worker beyond `concurrency`, to hide the round trip (default: adaptive). */
@@ -154,6 +176,9 @@ export interface ResolvedOptions {
   module: URL;
   adapter: string | Adapter;
   workers: number;
+  minWorkers: number;
+  maxWorkers: number;
+  idleTimeout: number;
   concurrency: number;
   prefetch: number | "auto";
   queueSize: number;
@@ -308,6 +333,9 @@ const KNOWN = keysOf<PoolOptions>({
   module: true,
   adapter: true,
   workers: true,
+  minWorkers: true,
+  maxWorkers: true,
+  idleTimeout: true,
   concurrency: true,
   prefetch: true,
   queueSize: true,
@@ -453,7 +481,7 @@ export function resolveOptions(
   const resolved: ResolvedOptions = {
     module: moduleUrl(o.module),
     adapter: adapter as string | Adapter,
-    workers: num("workers", o.workers, defaults.workers, { min: 1, max: MAX_WORKERS, integer: true }),
+    ...resolveElastic(o, defaults.workers),
     concurrency: num("concurrency", o.concurrency, 1, { min: 1, max: MAX_CONCURRENCY, integer: true }),
     prefetch,
     queueSize: num("queueSize", o.queueSize, 1024, { min: 1, integer: true, infinite: true }),

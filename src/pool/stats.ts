@@ -29,8 +29,14 @@ export interface WorkerStats {
 export interface PoolStats {
   state: PoolState;
   adapter: string;
-  /** Target number of workers. */
+  /** Target number of workers (between minWorkers and maxWorkers). */
   size: number;
+  /** The elastic bounds (equal for a fixed pool). */
+  minWorkers: number;
+  maxWorkers: number;
+  /** Scale decisions so far (`scaleup` / `scaledown` events). */
+  scaleUps: number;
+  scaleDowns: number;
   submitted: number;
   queued: number;
   /** Tasks on workers (running or prefetched). submitted = completed + failed + cancelled + running + queued. */

@@ -12,6 +12,7 @@ import { type FromWorker, PROTOCOL_VERSION, type ToWorker } from "../protocol.ts
 import { timerDelay } from "../util/validate.ts";
 import { fromWireError } from "../wire_error.ts";
 import { checkBatch } from "./channel.ts";
+import { Elastic } from "./elastic.ts";
 import type { BackoffDetail, RetireReason, WorkerExitDetail } from "./events.ts";
 import { exitReason, failedExit, plannedExit } from "./exit_outcome.ts";
 import { responsive, SupervisionTick, silentAfter, silentWorkers } from "./liveness.ts";
@@ -78,12 +79,36 @@ export class Supervisor {
   private readonly initial = new Set<WorkerSlot>();
   private startWait: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private emptyWaiters: (() => void)[] = [];
+  /** minWorkers .. maxWorkers: moves `size` (elastic.ts). */
+  readonly elastic: Elastic;
 
   constructor(
     private readonly opts: ResolvedOptions,
     private readonly host: SupervisorHost,
   ) {
     this.size = opts.workers;
+    const sup = this; // the elastic logic's view of the worker set
+    this.elastic = new Elastic(opts.minWorkers, opts.maxWorkers, opts.idleTimeout, {
+      get size() {
+        return sup.size;
+      },
+      set size(n: number) {
+        sup.size = n;
+      },
+      slots: this.slots,
+      get state() {
+        return host.state;
+      },
+      concurrency: opts.concurrency,
+      emit: host.emit,
+      starting: () => {
+        let n = this.pendingSpawns;
+        for (const s of this.slots) if (s.life.phase === "starting" && s.replaces === null) n++;
+        return n;
+      },
+      ensureCapacity: () => this.ensureCapacity(),
+      retireIdle: (slot) => this.planRetire(slot, "idle", true),
+    });
     this.restart = new RestartPolicy({
       intensity: opts.restartIntensity,
       period: opts.restartPeriod,
@@ -105,6 +130,11 @@ export class Supervisor {
       this.startWait = { resolve, reject };
     });
     for (let i = 0; i < this.size; i++) this.initial.add(this.spawn());
+    if (this.size === 0) {
+      // minWorkers 0: running with no worker; the first submit scales up.
+      this.host.onStarted();
+      this.startWait?.resolve();
+    }
     this.tick.start(
       this.opts.heartbeatInterval,
       (t) => {
@@ -142,6 +172,7 @@ export class Supervisor {
 
   end(): void {
     this.tick.stop();
+    this.elastic.stop();
     this.cancelSpawns();
   }
 
@@ -422,7 +453,7 @@ export class Supervisor {
   planRetire(slot: WorkerSlot, reason: RetireReason, handBack: boolean): void {
     if (!alive(slot.life) || !slot.step({ e: "retire", retire: { reason, handBack } })) return;
     this.host.emit("workerretire", { workerId: slot.id, reason });
-    if (reason === "resize" || reason === "close" || !this.accepting(this.host.state)) {
+    if (reason === "resize" || reason === "idle" || reason === "close" || !this.accepting(this.host.state)) {
       this.stopWorker(slot);
       return;
     }
@@ -576,6 +607,7 @@ export class Supervisor {
   }
 
   resize(workers: number): void {
+    this.elastic.resized(workers);
     this.size = workers;
     const state = this.host.state;
     // Before the first workers are up, the new size applies once start() completes (started()).
@@ -609,6 +641,7 @@ export class Supervisor {
   /** close(): stop every worker after its tasks (starting ones are killed). */
   stopAll(): void {
     this.stoppedAll = true;
+    this.elastic.stop();
     this.cancelSpawns();
     for (const slot of this.slots) this.stopWorker(slot, true);
   }

@@ -55,6 +55,10 @@ function checkAgainstStats(text: string, families: Map<string, ParsedFamily>, po
   eq("mpms_tasks_running", {}, s.running);
   for (const state of WORKER_STATES) eq("mpms_workers", { state }, s.workers.filter((w) => w.state === state).length);
   eq("mpms_workers_target", {}, s.size);
+  eq("mpms_workers_min", {}, s.minWorkers);
+  eq("mpms_workers_max", {}, s.maxWorkers);
+  eq("mpms_scale_ups_total", {}, s.scaleUps);
+  eq("mpms_scale_downs_total", {}, s.scaleDowns);
   eq("mpms_worker_starts_total", {}, s.workersStarted);
   for (const reason of RETIRE_REASONS) eq("mpms_worker_retirements_total", { reason }, s.retirements[reason] ?? 0);
   eq("mpms_worker_zombies_total", {}, s.zombies);
@@ -137,7 +141,7 @@ describe("GET /metrics", () => {
     for (const line of poolLines) expect(line).toMatch(/^[a-z_]+\{pool="(work|idle)"[,}]/);
     const samples = poolLines.length;
     expect(checked).toBe(samples);
-    expect(families.size).toBe(18);
+    expect(families.size).toBe(22);
   });
 
   it("balances at every scrape while 20k+ tasks run, and matches stats() each time", async () => {

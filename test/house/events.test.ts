@@ -53,6 +53,8 @@ describe("typed pool events", () => {
       | "workerretire"
       | "workerzombie"
       | "backoff"
+      | "scaleup"
+      | "scaledown"
       | "channel"
       | "drain"
       | "failed"
