@@ -67,6 +67,7 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     listener: PoolEventListener<K> | null,
     options?: AddEventListenerOptions | boolean,
   ): void;
+  /** Any other event type, as on every EventTarget. */
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -87,6 +88,7 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     listener: PoolEventListener<K> | null,
     options?: EventListenerOptions | boolean,
   ): void;
+  /** Any other event type, as on every EventTarget. */
   override removeEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
