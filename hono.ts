@@ -18,6 +18,7 @@
  * ```
  * @module
  */
+/** @internal Hono's middleware type, from the hono package. */
 import type { MiddlewareHandler } from "hono";
 import { Shutdown } from "./src/shutdown.ts";
 import { InFlight, refusal, retryAfterOption, trackResponse } from "./src/shutdown_http.ts";

@@ -474,7 +474,10 @@ class WorkerRunner {
   }
 }
 
-/** What an entry can do with a running worker side. */
+/**
+ * What an entry can do with a running worker side.
+ * @internal (for the adapters' worker entries)
+ */
 export interface WorkerControl {
   /** Send everything posted so far now (call it before the worker exits abruptly). */
   flush(): void;
