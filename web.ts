@@ -68,6 +68,7 @@ export type { TaskContext, WorkerContext } from "./src/worker/run_worker.ts";
 
 /** The mpms {@link CorePool | Pool}, on Web Workers (`adapter: "web"`) unless `adapter` says otherwise. */
 export class Pool<In = unknown, Out = unknown> extends CorePool<In, Out> {
+  /** As the core Pool's constructor, with `adapter: "web"` unless `options.adapter` is given. */
   constructor(options: PoolOptions<In, Out>) {
     super(
       options !== null && typeof options === "object" && options.adapter === undefined

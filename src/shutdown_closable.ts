@@ -9,7 +9,9 @@ import type { HookFn } from "./shutdown_phase.ts";
 
 /** Anything `shutdown.add(target)` accepts: it has close(), destroy(), or both. */
 export interface Closable {
+  /** Graceful: finish the work, then release; awaited within the hook's time. */
   close?(): unknown;
+  /** Immediate: release now; called when the hook is cut (or when there is no close()). */
   destroy?(): unknown;
 }
 
