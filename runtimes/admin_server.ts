@@ -9,6 +9,7 @@ import { type ServeLimits, type ServerHandle, serve } from "./serve.ts";
 
 /** Where serveAdmin() listens unless told otherwise: this machine only. */
 export const ADMIN_HOSTNAME = "127.0.0.1";
+/** The port serveAdmin() listens on unless told otherwise. */
 export const ADMIN_PORT = 9464;
 
 /**
@@ -36,6 +37,20 @@ function unrefTimer(timer: unknown): void {
  * The admin app for the named pools. Serve it with `serveAdmin()`, with `serve()` from
  * mpms/hono, or mount it in your own Hono app (`app.route("/admin", createAdmin(...))`).
  * Call `close()` when done with it (its timers never hold the process open either way).
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { Pool } from "mpms";
+ * import { createAdmin } from "mpms/admin";
+ *
+ * const pool = new Pool({ module: new URL("./task.ts", import.meta.url) });
+ * const admin = createAdmin({ pools: { images: pool }, token: process.env.MPMS_ADMIN_TOKEN });
+ * const app = new Hono().route("/admin", admin); // GET /admin/metrics, /admin/stats, …
+ * const res = await app.request("/admin/healthz");
+ * console.log(res.status); // 200 while no pool has failed
+ * admin.close();
+ * ```
  */
 export function createAdmin(options: AdminOptions): AdminApp {
   return createAdminApp(options, unrefTimer);
@@ -43,14 +58,21 @@ export function createAdmin(options: AdminOptions): AdminApp {
 
 /** serveAdmin() options: the admin's, where to listen, and the connection limits (see {@link ADMIN_LIMITS}). */
 export interface ServeAdminOptions extends AdminOptions, ServeLimits {
-  /** Interface to bind (default "127.0.0.1"; "0.0.0.0" exposes it to the network). */
+  /**
+   * Interface to bind ("0.0.0.0" exposes it to the network).
+   * @default {"127.0.0.1"}
+   */
   hostname?: string;
-  /** Port (default 9464; 0 picks a free one). */
+  /**
+   * Port (0 picks a free one).
+   * @default {9464}
+   */
   port?: number;
 }
 
 /** A running admin server. close() also closes the app. */
 export interface AdminServer extends ServerHandle {
+  /** The admin app it serves. */
   readonly app: AdminApp;
 }
 
@@ -58,6 +80,19 @@ export interface AdminServer extends ServerHandle {
  * Create the admin app and serve it (default http://127.0.0.1:9464). With `shutdown`, readiness
  * fails as soon as it starts, and the server closes in the "final" phase, so probes and metrics
  * keep answering while the pools drain.
+ *
+ * @example
+ * ```ts
+ * import { Pool, Shutdown } from "mpms";
+ * import { serveAdmin } from "mpms/admin";
+ *
+ * const shutdown = new Shutdown();
+ * const pool = new Pool({ module: new URL("./task.ts", import.meta.url) });
+ * shutdown.add(pool);
+ * const admin = await serveAdmin({ pools: { images: pool }, shutdown, port: 0 });
+ * console.log(`metrics on ${admin.url}/metrics`);
+ * shutdown.listen();
+ * ```
  */
 export async function serveAdmin(options: ServeAdminOptions): Promise<AdminServer> {
   if (options === null || typeof options !== "object") {

@@ -1,7 +1,11 @@
 import { ExitRequest } from "../src/worker/exit_request.ts";
 import type { WorkerControl } from "../src/worker/run_worker.ts";
 
-/** Which runtime this code runs on. Deno and Bun also report `process.versions.node`, so test them first. */
+/**
+ * Which runtime this code runs on: "deno", "bun" or "node". Deno and Bun also report
+ * `process.versions.node`, so test them first.
+ * @internal (seen as `ServerHandle.runtime`)
+ */
 export type RuntimeName = "deno" | "bun" | "node";
 
 export function currentRuntime(): RuntimeName {

@@ -24,36 +24,55 @@ export type { EffectiveLimits, ServeLimits } from "./serve_limits.ts";
 
 /** Anything with a fetch handler: a Hono app, or `{ fetch }`. */
 export interface Fetchable {
+  /** Answer one request. */
   // runtimes pass their own extra arguments (Bun: the server, Deno: connection info, Node: bindings)
   fetch(request: Request, ...rest: any[]): Response | Promise<Response>;
 }
 
+/** Options of {@link serve}: where to listen, the connection limits, and the shutdown to join. */
 export interface ServeOptions extends ServeLimits {
-  /** Interface to bind (default "127.0.0.1": reachable only from this machine). */
+  /**
+   * Interface to bind ("127.0.0.1": reachable only from this machine; "0.0.0.0": the network).
+   * @default {"127.0.0.1"}
+   */
   hostname?: string;
-  /** Port (default 0: a free port, see `handle.port`). */
+  /**
+   * Port (0: a free port, see `handle.port`).
+   * @default {0}
+   */
   port?: number;
   /**
    * Close this server in the shutdown's "drain" phase, after the requests in flight are done
    * (new requests on open connections are still answered meanwhile: use drain() from mpms/hono
    * so they get 503).
+   * @default {undefined} not tied to a shutdown
    */
   shutdown?: Shutdown;
-  /** Name of that hook (default "http server"). */
+  /**
+   * Name of that hook.
+   * @default {"http server"}
+   */
   name?: string;
 }
 
+/** Options of {@link ServerHandle.close}. */
 export interface ServerCloseOptions {
-  /** Give up waiting after this many ms and cut the connections left (default 10000). */
+  /**
+   * Give up waiting after this many ms and cut the connections left.
+   * @default {10000}
+   */
   timeout?: number;
-  /** Cut at once when this fires. */
+  /** Cut at once when this fires (default: none). */
   signal?: AbortSignal;
 }
 
 /** A running server. */
 export interface ServerHandle extends AsyncDisposable {
+  /** The runtime serving it: "deno", "bun" or "node". */
   readonly runtime: RuntimeName;
+  /** The interface it is bound to. */
   readonly hostname: string;
+  /** The port it listens on (the one picked when asked for 0). */
   readonly port: number;
   /** e.g. "http://127.0.0.1:8080" */
   readonly url: string;
@@ -134,7 +153,23 @@ function checkCloseOptions(options: ServerCloseOptions): number {
   return timeout;
 }
 
-/** Serve `app` on Deno, Bun or Node; resolves once the server listens. */
+/**
+ * Serve `app` on Deno, Bun or Node; resolves once the server listens. With `shutdown`, the server
+ * closes in the "drain" phase once the requests in flight are done.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { Shutdown } from "mpms";
+ * import { drain, serve } from "mpms/hono";
+ *
+ * const shutdown = new Shutdown();
+ * const app = new Hono().use(drain(shutdown)).get("/", (c) => c.text("hello"));
+ * const server = await serve(app, { port: 8080, shutdown, maxConnections: 1_000 });
+ * console.log(`listening on ${server.url} (${server.runtime})`);
+ * shutdown.listen();
+ * ```
+ */
 export async function serve(app: Fetchable, options: ServeOptions = {}): Promise<ServerHandle> {
   if (app === null || typeof app !== "object" || typeof app.fetch !== "function") {
     throw new TypeError(`mpms: serve() needs an app with a fetch() method, got ${String(app)}`);

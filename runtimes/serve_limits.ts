@@ -22,9 +22,13 @@ export interface ServeLimits {
 
 /** The limits in force: a number where the server enforces it, null where it cannot or was not asked. */
 export interface EffectiveLimits {
+  /** Open connections at most, or null. */
   maxConnections: number | null;
+  /** ms for a request's headers, or null. */
   headersTimeout: number | null;
+  /** ms for a whole request, or null. */
   requestTimeout: number | null;
+  /** ms a keep-alive connection may stay idle (Bun: rounded up to whole seconds, at most 255), or null. */
   idleTimeout: number | null;
 }
 

@@ -11,6 +11,7 @@ registerAdapter("web", () => Promise.resolve(createWebAdapter));
 
 /** The mpms {@link CorePool | Pool}, on Web Workers (`adapter: "web"`) unless `adapter` says otherwise. */
 export class Pool<In = unknown, Out = unknown> extends CorePool<In, Out> {
+  /** As the core Pool's constructor, with `adapter: "web"` unless `options.adapter` is given. */
   constructor(options: PoolOptions<In, Out>) {
     super(
       options !== null && typeof options === "object" && options.adapter === undefined

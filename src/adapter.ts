@@ -8,7 +8,9 @@ import type { Movable } from "./transfer.ts";
 
 /** How a worker ended. `code`/`signal` are null where the runtime does not tell. */
 export interface WorkerExit {
+  /** The exit code, or null. */
   code: number | null;
+  /** The signal that ended the worker ("SIGKILL", …), or null. */
   signal: string | null;
   /** An error the runtime reported for the worker (uncaught error, spawn failure). */
   error?: unknown;
@@ -16,6 +18,7 @@ export interface WorkerExit {
 
 /** What the core asks an adapter to spawn. */
 export interface SpawnRequest {
+  /** The pool's id of the worker to spawn. */
   workerId: number;
   /**
    * Called with each batch the worker sends, in order, never after `onExit`. The pool validates
@@ -65,6 +68,7 @@ export interface WorkerHandle {
 
 /** A way to run workers. */
 export interface Adapter {
+  /** The adapter's name, as in `adapter: "thread"` and `stats().adapter`. */
   readonly name: string;
   /** Whether `kill()` stops a worker that is stuck in a CPU loop (false: Deno threads). */
   readonly canKillBusy: boolean;
@@ -72,23 +76,33 @@ export interface Adapter {
   readonly isolated: boolean;
   /** Whether `send`'s transfer list moves memory (threads, Web Workers); otherwise inputs are copied. */
   readonly transfers?: boolean;
+  /** Start one worker for `request`; its batches and exit come back through the request's callbacks. */
   spawn(request: SpawnRequest): WorkerHandle;
 }
 
 /** V8 limits of a worker thread, in MB (as Node's `Worker` `resourceLimits`). */
 export interface ResourceLimits {
+  /** Size of the main heap (MB). */
   maxOldGenerationSizeMb?: number;
+  /** Size of the heap space for recently created objects (MB). */
   maxYoungGenerationSizeMb?: number;
+  /** Size of the range reserved for generated code (MB). */
   codeRangeSizeMb?: number;
+  /** The thread's stack size (MB). */
   stackSizeMb?: number;
 }
 
 /** Options an adapter factory receives (the pool's options, as given). */
 export interface AdapterOptions {
+  /** The task module. */
   module: URL;
+  /** The runtime binary for child processes. */
   execPath?: string;
+  /** Runtime flags the workers start with. */
   execArgv?: string[];
+  /** Environment variables for the workers, on top of the host's. */
   env?: Record<string, string>;
+  /** The children's working directory. */
   cwd?: string;
   /** Deno permission flags for Deno child processes, e.g. ["--allow-read", "--allow-net"]. */
   permissions?: string[];
@@ -96,6 +110,7 @@ export interface AdapterOptions {
   resourceLimits?: ResourceLimits;
 }
 
+/** Makes an adapter for one pool's options (see {@link registerAdapter}). */
 export type AdapterFactory = (options: AdapterOptions) => Adapter;
 
 const registry = new Map<string, () => Promise<AdapterFactory>>();

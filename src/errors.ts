@@ -14,6 +14,7 @@ export class MpmsError extends Error {
 
 /** The pool is closing or closed: the task was never queued, or was cancelled by `destroy()`. */
 export class PoolClosedError extends MpmsError {
+  /** An error with `message` (default "the pool is closed"). */
   constructor(message = "the pool is closed") {
     super(message, "ERR_MPMS_POOL_CLOSED");
   }
@@ -21,6 +22,7 @@ export class PoolClosedError extends MpmsError {
 
 /** The queue was full and the caller chose not to wait (or its wait was aborted). */
 export class QueueFullError extends MpmsError {
+  /** An error with `message` (default "the task queue is full"). */
   constructor(message = "the task queue is full") {
     super(message, "ERR_MPMS_QUEUE_FULL");
   }
@@ -28,6 +30,7 @@ export class QueueFullError extends MpmsError {
 
 /** No worker can run tasks: the pool failed (crash loop) or could not start. */
 export class PoolUnavailableError extends MpmsError {
+  /** An error with `message` (default "the pool has no workers that can start") and an optional `cause`. */
   constructor(message = "the pool has no workers that can start", options?: { cause?: unknown }) {
     super(message, "ERR_MPMS_POOL_UNAVAILABLE", options);
   }
@@ -75,7 +78,9 @@ export class WorkerCrashedError extends MpmsError {
 
 /** The task was still running when its worker was retired by force (hard age, graceful-die timeout). */
 export class WorkerRetiredError extends MpmsError {
+  /** Why the worker was retired ("maxAgeHard", "gracefulDie", …). */
   readonly reason: string;
+  /** The message, when left out, names the reason. */
   constructor(reason: string, message = `worker retired (${reason}) while the task was running`) {
     super(message, "ERR_MPMS_WORKER_RETIRED");
     this.reason = reason;
@@ -84,7 +89,9 @@ export class WorkerRetiredError extends MpmsError {
 
 /** The task ran past its timeout plus the kill grace; its worker was killed. */
 export class TaskTimeoutError extends MpmsError {
+  /** The timeout (ms) the task ran past. */
   readonly timeout: number;
+  /** An error whose message names `timeout` (ms). */
   constructor(timeout: number) {
     super(`task timed out after ${timeout} ms`, "ERR_MPMS_TASK_TIMEOUT");
     this.timeout = timeout;
@@ -93,6 +100,7 @@ export class TaskTimeoutError extends MpmsError {
 
 /** A worker could not start: its module failed to load, or `init` threw or timed out. */
 export class WorkerStartError extends MpmsError {
+  /** An error with `message` and an optional `cause` (what the module or `init` threw). */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, "ERR_MPMS_WORKER_START", options);
   }
@@ -100,6 +108,7 @@ export class WorkerStartError extends MpmsError {
 
 /** A value could not cross the worker channel (structured clone or JSON). */
 export class SerializationError extends MpmsError {
+  /** An error with `message` and an optional `cause` (the runtime's own clone error). */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, "ERR_MPMS_SERIALIZATION", options);
   }
@@ -111,8 +120,11 @@ export class SerializationError extends MpmsError {
  * its other own enumerable properties are in `data`.
  */
 export class TaskError extends MpmsError {
+  /** The `code` of the error the task threw, if it had one. */
   readonly taskCode: unknown;
+  /** The other own enumerable properties of the error the task threw, if any. */
   readonly data: Record<string, unknown> | undefined;
+  /** Rebuild a task's error from its parts (as they came over the channel). */
   constructor(init: {
     name: string;
     message: string;
@@ -135,6 +147,7 @@ export class TaskError extends MpmsError {
  * the worker: the task still rejects with it, the worker takes no new tasks and is replaced.
  */
 export class WorkerGracefulDie extends Error {
+  /** An error with `message` (default "worker asked to retire") and an optional `cause`. */
   constructor(message = "worker asked to retire", options?: { cause?: unknown }) {
     super(message, options);
     this.name = "WorkerGracefulDie";

@@ -12,9 +12,11 @@ export const PROTOCOL_VERSION = 4;
 
 /** Settings a worker receives in its first message. */
 export interface WorkerConfig {
+  /** The pool's {@link PROTOCOL_VERSION}; a worker of another version refuses to start. */
   protocol: number;
   /** URL (href) of the user's task module. */
   module: string;
+  /** The pool's id of this worker. */
   workerId: number;
   /** Tasks run at once inside this worker. */
   concurrency: number;
@@ -26,6 +28,7 @@ export interface WorkerConfig {
 
 /** Parent → worker. */
 export type ToWorker =
+  /** The first message: the worker's settings. */
   | { t: "init"; config: WorkerConfig }
   /** Run a task; `name` null means the default export. */
   | { t: "run"; id: number; name: string | null; input: unknown; moved?: 1 }
@@ -51,6 +54,7 @@ export type FromWorker =
   | { t: "ready" }
   /** The module failed to load, or `init` threw. */
   | { t: "initError"; error: WireError }
+  /** The task returned `value`. */
   | { t: "ok"; id: number; value: unknown }
   /**
    * The latest `ctx.progress(value)` of a running task since the last batch (coalesced: one per

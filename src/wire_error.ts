@@ -4,7 +4,10 @@
  */
 import { type MpmsError, SerializationError, TaskError } from "./errors.ts";
 
-/** An error as it travels over the channel. */
+/**
+ * An error as it travels over the channel.
+ * @internal (a part of the protocol messages, rebuilt as TaskError in the pool)
+ */
 export interface WireError {
   name: string;
   message: string;

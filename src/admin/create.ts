@@ -1,4 +1,5 @@
 /** createAdmin(): the admin Hono app for a set of named pools. */
+/** @internal Hono, from the hono package. */
 import { Hono, type MiddlewareHandler } from "hono";
 import { controlRoutes } from "./control.ts";
 import type { HostPolicy } from "./hosts.ts";

@@ -2,13 +2,19 @@
 import type { PoolEventMap, RetireReason } from "../pool/events.ts";
 import { Ring } from "./ring.ts";
 
+/** One worker exit, as /stats and the dashboard list it (from a `workerexit` event). */
 export interface RecentExit {
   /** Epoch ms. */
   time: number;
+  /** The worker that exited. */
   workerId: number;
+  /** Why it exited (a planned retirement's reason, or how it crashed). */
   reason: RetireReason;
+  /** True for a planned exit (retired, resized, closed), false for a crash or kill. */
   planned: boolean;
+  /** Its exit code, or null when it ended by a signal or the runtime gave none. */
   code: number | null;
+  /** The signal that ended it, or null. */
   signal: string | null;
   /** Message of the error that came with the exit, if any. */
   error: string | null;

@@ -12,16 +12,27 @@ import { Ring } from "./ring.ts";
 export interface HistoryPoint {
   /** Epoch ms at the end of the interval. */
   t: number;
+  /** Tasks completed per second over the interval. */
   completed: number;
+  /** Tasks failed per second over the interval. */
   failed: number;
+  /** Tasks cancelled per second over the interval. */
   cancelled: number;
+  /** Tasks submitted per second over the interval. */
   submitted: number;
+  /** Tasks queued at the end of the interval. */
   queued: number;
+  /** Tasks running at the end of the interval. */
   running: number;
+  /** Workers in state "ready" at the end of the interval. */
   readyWorkers: number;
+  /** Mean run time of the tasks settled in the interval (s). */
   runMean: number | null;
+  /** Median run time of the tasks settled in the interval (s). */
   runP50: number | null;
+  /** 95th percentile run time of the tasks settled in the interval (s). */
   runP95: number | null;
+  /** 95th percentile queue wait of the tasks dispatched in the interval (s). */
   waitP95: number | null;
 }
 

@@ -4,6 +4,7 @@
  * overdue right now counts too, so a scrape that lands just after a stall sees it.
  */
 
+/** The host's event-loop lag over the last probes (/stats and the mpms_event_loop_lag_* metrics). */
 export interface LagSnapshot {
   /** Lag of the latest probe, or how overdue the next one is (seconds). */
   last: number;
@@ -13,6 +14,7 @@ export interface LagSnapshot {
   mean: number;
   /** Probes in the window. */
   samples: number;
+  /** How far back the window reaches (seconds). */
   windowSeconds: number;
 }
 

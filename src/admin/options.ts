@@ -10,6 +10,7 @@ import type { QueueSource } from "./queues.ts";
 
 /** More /metrics families from outside the pools (e.g. a queue worker of mpms/bullmq). */
 export interface MetricSource {
+  /** The families to render now, at each scrape of /metrics. */
   metricFamilies(): Family[];
 }
 
@@ -17,24 +18,33 @@ export interface MetricSource {
 export interface AdminPool extends EventTarget {
   /** The pool's state without a whole stats() snapshot (a `Pool` has it; else stats() is used). */
   readonly state?: PoolState;
+  /** A snapshot for /stats, /metrics and the dashboard. */
   stats(): PoolStats;
+  /** POST /pools/:name/resize. */
   resize(workers: number): void;
+  /** POST /pools/:name/workers/:id/recycle; false if there is no such worker. */
   recycle(workerId: number): boolean;
 }
 
+/** Options of `createAdmin()` (and of `serveAdmin()`, with where to listen). */
 export interface AdminOptions {
   /** The pools to report and control, by name (the `pool` label, and the name in URLs). */
   pools: Record<string, AdminPool>;
-  /** Readiness fails once it starts; POST /shutdown runs it. */
+  /**
+   * Readiness fails once it starts; POST /shutdown runs it.
+   * @default {undefined} none
+   */
   shutdown?: Shutdown;
   /**
    * Bearer token for the mutating routes (recycle, resize, shutdown); at least 16 characters out
    * of A-Z a-z 0-9 - . _ ~ + / (and trailing =). Without it those routes are disabled.
+   * @default {undefined} the mutating routes are disabled
    */
   token?: string;
   /**
    * `/healthz` answers 503 once a pool has failed for good (state "failed"), so that an
-   * orchestrator restarts the process (default true).
+   * orchestrator restarts the process.
+   * @default {true}
    */
   failLivenessOnPoolFailure?: boolean;
   /**
@@ -42,9 +52,13 @@ export interface AdminOptions {
    * 127.0.0.0/8, [::1]) and the served address: `"name"`, `"name:port"`, `".example.com"` (that
    * name and every name below it), or `"*"` (any: only behind a proxy that checks Host itself).
    * Other Hosts get 421, and a cross-site Origin 403, on every route (DNS rebinding).
+   * @default {[]} the loopback names and the served address only
    */
   allowedHosts?: string[];
-  /** More families for /metrics, rendered after the pools' (e.g. `[queueWorker]` of mpms/bullmq). */
+  /**
+   * More families for /metrics, rendered after the pools' (e.g. `[queueWorker]` of mpms/bullmq).
+   * @default {[]}
+   */
   metrics?: readonly MetricSource[];
   /**
    * Queues for /stats (`queues`) and the dashboard (a section per queue), e.g. `[queueWorker]`

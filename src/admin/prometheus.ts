@@ -24,6 +24,10 @@ export interface HistogramSample {
   count: number;
 }
 
+/**
+ * One Prometheus metric family: name, help, type and samples (a histogram's with buckets).
+ * @internal (what a {@link MetricSource} returns; rendered as the Prometheus text format)
+ */
 export type Family =
   | { name: string; help: string; type: "counter" | "gauge"; samples: Sample[] }
   | { name: string; help: string; type: "histogram"; samples: HistogramSample[] };

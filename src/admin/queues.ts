@@ -7,7 +7,9 @@
 
 /** One job running on this node. */
 export interface QueueJobView {
+  /** The job's id in its queue. */
   id: string;
+  /** The job's name. */
   name: string;
   /** 1 for the first attempt. */
   attempt: number;
@@ -17,6 +19,7 @@ export interface QueueJobView {
 
 /** What the dashboard shows of one queue. */
 export interface QueueView {
+  /** The queue's name. */
   queue: string;
   /** What the backend is (e.g. "bullmq"). */
   kind: string;

@@ -3,16 +3,23 @@
 import type { PoolStats } from "../pool/stats.ts";
 import type { ShutdownState } from "../shutdown/shutdown.ts";
 
+/** One pool's part of the readiness answer. */
 export interface PoolReadiness {
+  /** The pool's state (only "running" can take work). */
   state: PoolStats["state"];
+  /** Workers that can take a task now. */
   readyWorkers: number;
 }
 
+/** The answer of GET /readyz: ready or not, and why. */
 export interface Readiness {
+  /** True when the process may take new work. */
   ready: boolean;
   /** Why not (empty when ready). */
   reasons: string[];
+  /** The shutdown's state, or null without a shutdown. */
   shutdown: ShutdownState | null;
+  /** Each pool's part, by name. */
   pools: Record<string, PoolReadiness>;
 }
 

@@ -22,31 +22,43 @@ export const HISTORY_POINTS = 300;
 /** Worker exits kept per pool. */
 export const EXITS_KEPT = 50;
 
+/** One pool in GET /stats: its stats() snapshot and its last worker exits. */
 export interface PoolReport extends PoolStats {
+  /** The last worker exits, oldest first. */
   recentExits: RecentExit[];
 }
 
+/** The body of GET /stats. */
 export interface StatsReport {
   /** ISO time of the snapshot. */
   time: string;
+  /** Readiness, as GET /readyz answers it. */
   ready: boolean;
+  /** Why not ready (empty when ready). */
   reasons: string[];
+  /** The shutdown's readiness and state, or null without a shutdown. */
   shutdown: { ready: boolean; state: Shutdown["state"] } | null;
   /** True when a token is configured (the mutating routes are enabled). */
   controls: boolean;
+  /** The host's event-loop lag. */
   eventLoopLag: LagSnapshot;
+  /** Each pool, by name. */
   pools: Record<string, PoolReport>;
   /** The queues given to the admin (`queues` option); absent without that option. */
   queues?: QueueView[];
 }
 
+/** One worker of one pool, as GET /workers lists it. */
 export interface WorkerRow extends WorkerStats {
+  /** The pool's name. */
   pool: string;
 }
 
+/** The body of GET /history: each pool's recent points, for the dashboard's charts. */
 export interface HistoryReport {
   /** Seconds between points. */
   interval: number;
+  /** Each pool's points, oldest first, by name. */
   pools: Record<string, HistoryPoint[]>;
 }
 

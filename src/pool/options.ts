@@ -11,105 +11,188 @@ import { resolveElastic } from "./elastic.ts";
 import type { Outcome } from "./outcome.ts";
 import { PRIORITY_MAX, PRIORITY_MIN } from "./task_queue.ts";
 
+/** @internal An error name, or an error class (matched by its name). */
 type ErrorMatcher = string | (new (...args: never[]) => Error);
 
-/** Options of `new Pool()`. Only `module` is required. */
+/**
+ * Options of `new Pool()`. Only `module` is required. Durations are in ms.
+ *
+ * @example
+ * ```ts
+ * import { Pool, type PoolOptions } from "mpms";
+ * const options: PoolOptions<string, number> = {
+ *   module: new URL("./task.ts", import.meta.url),
+ *   workers: 4,
+ *   taskTimeout: 30_000,
+ *   maxTasks: 1_000,
+ *   restart: { intensity: 5, period: 10_000 },
+ * };
+ * const pool = new Pool(options);
+ * ```
+ */
 export interface PoolOptions<In = unknown, Out = unknown> {
-  /** The task module: a URL or an absolute path. */
+  /** The task module: a URL or an absolute path. Required. */
   module: URL | string;
-  /** "thread" (default), "process", "bun", "deno", or an Adapter object. */
+  /**
+   * "thread", "process", "bun", "deno", "web", or an Adapter object.
+   * @default {"thread"}
+   */
   adapter?: string | Adapter;
   /**
    * Number of workers: a fixed pool (minWorkers = maxWorkers = workers). Not together with
    * `minWorkers`/`maxWorkers`.
-   * @default available parallelism
+   * @default {navigator.hardwareConcurrency} the available parallelism (4 when unknown)
    */
   workers?: number;
   /**
    * Elastic pool: the fewest workers kept (0: none until the first submit). The pool starts with
    * this many. An integer >= 0, at most `maxWorkers`.
-   * @default 1 when only `maxWorkers` is given; else `workers`
+   * @default {1} when only `maxWorkers` is given; else `workers`
    */
   minWorkers?: number;
   /**
    * Elastic pool: the most workers. Tasks queued with no free capacity add workers up to this.
-   * @default available parallelism (at least `minWorkers`) when only `minWorkers` is given; else `workers`
+   * @default {minWorkers} the available parallelism (at least `minWorkers`) when only `minWorkers` is given; else `workers`
    */
   maxWorkers?: number;
   /**
    * Elastic pool: a worker above `minWorkers` idle (no task) this long (ms) retires gracefully
    * (reason `"idle"`). Infinity: never scale down.
-   * @default 10000
+   * @default {10000}
    */
   idleTimeout?: number;
-  /** Tasks running at once inside one worker (default 1). */
+  /**
+   * Tasks running at once inside one worker.
+   * @default {1}
+   */
   concurrency?: number;
-  /** Tasks sent to a worker beyond `concurrency`, to hide the round trip (default: adaptive). */
+  /**
+   * Tasks sent to a worker beyond `concurrency`, to hide the round trip.
+   * @default {"auto"} adaptive, from the measured round trip and task time
+   */
   prefetch?: number;
-  /** Bound of the queue of tasks not yet dispatched (default 1024). */
+  /**
+   * Bound of the queue of tasks not yet dispatched (Infinity: unbounded).
+   * @default {1024}
+   */
   queueSize?: number;
-  /** Called once per task, in the parent, with its Outcome. */
+  /**
+   * Called once per task, in the parent, with its Outcome.
+   * @default {undefined} none
+   */
   collector?: (outcome: Outcome<In, Out>) => void;
 
-  /** Retire a worker after this many tasks (plus up to `maxTasksJitter`); failed tasks count. */
+  /**
+   * Retire a worker after this many tasks (plus up to `maxTasksJitter`); failed tasks count.
+   * @default {Infinity} never
+   */
   maxTasks?: number;
-  /** Up to this many more tasks, picked per worker, so workers do not all retire at once (default 0). */
+  /**
+   * Up to this many more tasks, picked per worker, so workers do not all retire at once.
+   * @default {0}
+   */
   maxTasksJitter?: number;
-  /** Soft age (ms): take no new tasks, finish running ones, retire. */
+  /**
+   * Soft age (ms): take no new tasks, finish running ones, retire.
+   * @default {Infinity} never
+   */
   maxAge?: number;
-  /** Hard age (ms): kill; running tasks settle with WorkerRetiredError. */
+  /**
+   * Hard age (ms): kill; running tasks settle with WorkerRetiredError.
+   * @default {Infinity} never
+   */
   maxAgeHard?: number;
-  /** Retire a worker whose memory (RSS for processes, heap for threads) is over this (MiB). */
+  /**
+   * Retire a worker whose memory (RSS for processes, heap for threads) is over this (MiB).
+   * @default {Infinity} no limit
+   */
   maxMemoryMb?: number;
-  /** No memory retirement before this age (ms). */
+  /**
+   * No memory retirement before this age (ms).
+   * @default {0}
+   */
   minAge?: number;
-  /** Soft task timeout (ms): aborts `ctx.signal`; after `killGrace` more the worker is killed. */
+  /**
+   * Soft task timeout (ms): aborts `ctx.signal`; after `killGrace` more the worker is killed.
+   * @default {Infinity} none
+   */
   taskTimeout?: number;
-  /** After a task's timeout or abort, how long (ms) it may still take before its worker is killed (default 2000). */
+  /**
+   * After a task's timeout or abort, how long (ms) it may still take before its worker is killed.
+   * @default {2000}
+   */
   killGrace?: number;
   /**
    * A task that throws WorkerGracefulDie (or an error named in `errors`) retires its worker; its
-   * other running tasks get `timeout` ms (default 5000) before the worker is killed.
+   * other running tasks get `timeout` ms before the worker is killed.
+   * @default {{ timeout: 5000, errors: ["WorkerGracefulDie"] }}
    */
   gracefulDie?: { timeout?: number; errors?: ErrorMatcher[] };
   /**
    * Liveness beats. `timeout`: an idle worker silent this long is killed (a busy one only if its
    * process is frozen). `maxBlocked`: also kill a busy worker whose event loop stayed blocked this
-   * long (off by default: long synchronous tasks are what workers are for).
+   * long (off by default: long synchronous tasks are what workers are for). `false` turns
+   * heartbeats off.
+   * @default {{ interval: 1000, timeout: 10000, maxBlocked: Infinity }}
    */
   heartbeat?: { interval?: number; timeout?: number; maxBlocked?: number } | false;
-  /** How long (ms) a worker may take to load and run `init` (default 10000). */
+  /**
+   * How long (ms) a worker may take to load and run `init`.
+   * @default {10000}
+   */
   startTimeout?: number;
-  /** How long (ms) a stopping worker may take to finish and exit before it is killed (default 5000). */
+  /**
+   * How long (ms) a stopping worker may take to finish and exit before it is killed.
+   * @default {5000}
+   */
   stopTimeout?: number;
   /**
-   * Crash-loop limits: more than `intensity` failures (default 10) within `period` ms (default
-   * 60000) fail the pool; from the second failure in a row, worker starts back off from `initial`
-   * ms (default 100) by `factor` (default 2) up to `max` ms (default 30000).
+   * Crash-loop limits: more than `intensity` failures within `period` ms fail the pool; from the
+   * second failure in a row, worker starts back off from `initial` ms by `factor` up to `max` ms.
+   * @default {{ intensity: 10, period: 60000, backoff: { initial: 100, max: 30000, factor: 2 } }}
    */
   restart?: {
     intensity?: number;
     period?: number;
     backoff?: { initial?: number; max?: number; factor?: number };
   };
-  /** Planned retirements in progress at once. */
+  /**
+   * Planned retirements in progress at once.
+   * @default {1}
+   */
   maxRecycling?: number;
 
-  /** Process adapters: the runtime binary for children (default: the host's). */
+  /**
+   * Process adapters: the runtime binary for children.
+   * @default {process.execPath} the host's
+   */
   execPath?: string;
-  /** Runtime flags the workers start with (default: none). */
+  /**
+   * Runtime flags the workers start with.
+   * @default {[]} none
+   */
   execArgv?: string[];
-  /** Environment variables for the workers, on top of the host's. */
+  /**
+   * Environment variables for the workers, on top of the host's.
+   * @default {undefined} the host's only
+   */
   env?: Record<string, string>;
-  /** Process adapters: the children's working directory (default: the host's). */
+  /**
+   * Process adapters: the children's working directory.
+   * @default {process.cwd()} the host's
+   */
   cwd?: string;
-  /** Deno children: permission flags (default: read access to the task module). */
+  /**
+   * Deno children: permission flags.
+   * @default {undefined} read access to the task module
+   */
   permissions?: string[];
   /**
    * Thread adapter: V8 limits of each worker thread (Node's `resourceLimits`, in MB). A thread
    * that runs out of heap ends with `WorkerCrashedError {reason: "oom"}` on Node; Bun and Deno
    * accept the option and do not enforce it. Not for the other adapters (for a Node child use
    * `execArgv: ["--max-old-space-size=N"]`; `maxMemoryMb` recycles on every adapter).
+   * @default {undefined} the runtime's
    */
   resourceLimits?: ResourceLimits;
 }

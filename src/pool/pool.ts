@@ -33,12 +33,32 @@ function defaultWorkers(): number {
   return workersFor((globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency);
 }
 
-/** A supervised pool of workers running one task module. */
+/**
+ * A supervised pool of workers running one task module. Workers that crash, hang or grow are
+ * replaced; every task settles exactly once; `close()` finishes the work and `destroy()` stops now.
+ *
+ * @example
+ * ```ts
+ * // square.ts: export default (n: number) => n * n;
+ * import { Pool } from "mpms";
+ *
+ * const pool = new Pool<number, number>({ module: new URL("./square.ts", import.meta.url), workers: 2 });
+ * await pool.start();
+ * console.log(await pool.submit(7)); // 49
+ * pool.addEventListener("workerexit", (event) => console.log(event.detail.reason));
+ * await pool.close();
+ * ```
+ */
 export class Pool<In = unknown, Out = unknown> extends EventTarget {
   readonly #engine: PoolEngine;
   #closePromise: Promise<void> | undefined;
   #destroyPromise: Promise<void> | undefined;
 
+  /**
+   * Validate the options (TypeError or RangeError naming the option) and make the pool; no worker
+   * starts before `start()` or the first task.
+   * @param options see {@link PoolOptions}; only `module` is required.
+   */
   constructor(options: PoolOptions<In, Out>) {
     super();
     const resolved = resolveOptions(options, { workers: defaultWorkers(), adapterNames: adapterNames() });
@@ -54,6 +74,7 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     listener: PoolEventListener<K> | null,
     options?: AddEventListenerOptions | boolean,
   ): void;
+  /** Any other event type, as on every EventTarget. */
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -107,6 +128,7 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     listener: PoolEventListener<K> | null,
     options?: EventListenerOptions | boolean,
   ): void;
+  /** Any other event type, as on every EventTarget. */
   override removeEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -131,7 +153,23 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     return this.#engine.start();
   }
 
-  /** Run one task; resolves with its value or rejects with a typed error. */
+  /**
+   * Run one task; resolves with its value or rejects with a typed error (`TaskError` for a throw
+   * in the task, `TaskTimeoutError`, `WorkerCrashedError`, `QueueFullError`, `PoolClosedError`, …).
+   *
+   * @example
+   * ```ts
+   * import { Pool, TaskTimeoutError } from "mpms";
+   * const pool = new Pool<string, number>({ module: new URL("./count_words.ts", import.meta.url) });
+   * try {
+   *   const words = await pool.submit("to be or not to be", { timeout: 5_000, priority: -5 });
+   *   console.log(words);
+   * } catch (error) {
+   *   if (error instanceof TaskTimeoutError) console.log(`gave up after ${error.timeout} ms`);
+   *   else throw error;
+   * }
+   * ```
+   */
   submit(input: In, options?: SubmitOptions): Promise<Out> {
     try {
       checkSubmitOptions(options, "submit");
@@ -147,6 +185,17 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
   /**
    * Queue one task; resolves once it is queued (waiting while the queue is full). Its outcome
    * goes to the collector, or to `results()`.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "mpms";
+   * const pool = new Pool<number, number>({
+   *   module: new URL("./square.ts", import.meta.url),
+   *   collector: (outcome) => console.log(outcome.input, outcome.status === "ok" ? outcome.value : outcome.error),
+   * });
+   * for (let n = 0; n < 1_000; n++) await pool.put(n); // waits while the queue is full
+   * await pool.close(); // every outcome reached the collector
+   * ```
    */
   put(input: In, options?: SubmitOptions): Promise<void> {
     try {
@@ -163,6 +212,19 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
   /**
    * Every Outcome, in completion order: those of `put` tasks not taken by a collector, and of
    * every task settled while an iterator is open. Ends when the pool is closed.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "mpms";
+   * const pool = new Pool<number, number>({ module: new URL("./square.ts", import.meta.url) });
+   * const results = pool.results();
+   * for (const n of [1, 2, 3]) await pool.put(n);
+   * void pool.close(); // ends the iteration once the three settled
+   * for await (const outcome of results) {
+   *   if (outcome.status === "ok") console.log(outcome.input, "->", outcome.value);
+   *   else console.error(outcome.input, outcome.error);
+   * }
+   * ```
    */
   results(): AsyncIterableIterator<Outcome<In, Out>> {
     return this.#engine.results.iterate() as AsyncIterableIterator<Outcome<In, Out>>;
@@ -171,6 +233,16 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
   /**
    * Run `inputs` with bounded tasks in flight; yields values (input order with `ordered`).
    * The first task error is thrown; tasks still in flight then settle unobserved.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "mpms";
+   * const pool = new Pool<number, number>({ module: new URL("./square.ts", import.meta.url) });
+   * let sum = 0;
+   * for await (const square of pool.map([1, 2, 3, 4], { ordered: true, window: 2 })) sum += square;
+   * console.log(sum); // 30
+   * await pool.close();
+   * ```
    */
   async *map(inputs: Iterable<In> | AsyncIterable<In>, options: MapOptions = {}): AsyncGenerator<Out> {
     const window = checkMapOptions(options) ?? this.#engine.defaultWindow();
@@ -224,7 +296,19 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     }
   }
 
-  /** Stop accepting, run everything queued and running, stop the workers. Idempotent. */
+  /**
+   * Stop accepting, run everything queued and running, stop the workers. Idempotent. With
+   * `timeout`, it destroys the pool once that many ms have passed.
+   *
+   * @example
+   * ```ts
+   * import { Pool } from "mpms";
+   * const pool = new Pool<number, number>({ module: new URL("./square.ts", import.meta.url) });
+   * void pool.submit(3);
+   * await pool.close({ timeout: 10_000 }); // the task ran; after 10 s it would have been cut
+   * console.log(pool.state); // "closed"
+   * ```
+   */
   close(options?: CloseOptions): Promise<void> {
     let timeout: number | undefined;
     try {
@@ -241,7 +325,18 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     return this.#closePromise;
   }
 
-  /** Stop now: queued and running tasks reject with PoolClosedError; workers are killed. */
+  /**
+   * Stop now: queued and running tasks reject with PoolClosedError; workers are killed. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import { Pool, PoolClosedError } from "mpms";
+   * const pool = new Pool<number, number>({ module: new URL("./square.ts", import.meta.url) });
+   * const pending = pool.submit(3);
+   * await pool.destroy();
+   * await pending.catch((error) => console.log(error instanceof PoolClosedError)); // true
+   * ```
+   */
   destroy(): Promise<void> {
     this.#destroyPromise ??= this.#engine.destroy();
     return this.#destroyPromise;
@@ -257,14 +352,17 @@ export class Pool<In = unknown, Out = unknown> extends EventTarget {
     return this.#engine.recycle(workerId);
   }
 
+  /** A snapshot of the pool: state, task counters, wait/run histograms and one row per worker. */
   stats(): PoolStats {
     return this.#engine.stats();
   }
 
+  /** Where the pool is in its life: idle, starting, running, closing, closed or failed. */
   get state(): PoolStats["state"] {
     return this.#engine.state;
   }
 
+  /** `await using pool = new Pool(...)` closes the pool at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

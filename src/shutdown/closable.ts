@@ -9,7 +9,9 @@ import type { HookContext, HookFn } from "./phase.ts";
 
 /** Anything `shutdown.add(target)` accepts: it has close(), destroy(), or both. */
 export interface Closable {
+  /** Graceful: finish the work, then release; awaited within the hook's time. */
   close?(): unknown;
+  /** Immediate: release now; called when the hook is cut (or when there is no close()). */
   destroy?(): unknown;
 }
 
@@ -25,7 +27,9 @@ export const closableLabel: unique symbol = Symbol.for("mpms.closableLabel") as 
 
 /** A closable that keeps a shutdown deadline itself. */
 export interface DeadlineClosable extends Closable {
+  /** Close within `context.timeLeft()` ms; give up when `signal` aborts. */
   [closeWithin](signal: AbortSignal, context: HookContext): Promise<void>;
+  /** The default hook name (e.g. "pool"). */
   readonly [closableLabel]?: string;
 }
 

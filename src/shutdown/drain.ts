@@ -3,17 +3,28 @@
  * requests in flight are counted, new ones are refused once the shutdown's phases begin, and a
  * "drain" phase hook waits for those in flight.
  */
+/** @internal Hono's middleware type, from the hono package. */
 import type { MiddlewareHandler } from "hono";
 import { InFlight, refusal, retryAfterOption, trackResponse } from "./http.ts";
 import { duration } from "./options.ts";
 import { Shutdown } from "./shutdown.ts";
 
+/** Options of {@link drain}. */
 export interface DrainOptions {
-  /** Seconds a refused client should wait before retrying (Retry-After; default 5). */
+  /**
+   * Seconds a refused client should wait before retrying (Retry-After).
+   * @default {5}
+   */
   retryAfter?: number;
-  /** Name of the drain hook (default "http requests"). */
+  /**
+   * Name of the drain hook.
+   * @default {"http requests"}
+   */
   name?: string;
-  /** Timeout of the drain hook (ms; default: what the phase and the deadline leave). */
+  /**
+   * Timeout of the drain hook (ms).
+   * @default {Infinity} what the phase and the deadline leave
+   */
   timeout?: number;
 }
 
@@ -24,6 +35,19 @@ export interface DrainOptions {
  * `Retry-After`; and it registers a hook in the "drain" phase that resolves when the requests in
  * flight are done. Streaming handlers should watch `shutdown.signal` to save their partial output
  * and end with a final event. Install it before the routes.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { Shutdown } from "mpms";
+ * import { drain } from "mpms/hono";
+ *
+ * const shutdown = new Shutdown();
+ * const app = new Hono();
+ * app.use(drain(shutdown, { retryAfter: 10 }));
+ * app.get("/report", async (c) => c.json(await buildReport(shutdown.signal)));
+ * declare function buildReport(signal: AbortSignal): Promise<{ rows: number }>;
+ * ```
  */
 export function drain(shutdown: Shutdown, options: DrainOptions = {}): MiddlewareHandler {
   if (!(shutdown instanceof Shutdown)) {

@@ -13,7 +13,10 @@ export type EmergencyFn = () => void;
 
 /** Options of `shutdown.emergency(fn, options)`. */
 export interface EmergencyOptions {
-  /** Name in logs and the report (default: the function's name, else "emergency"). */
+  /**
+   * Name in logs and the report.
+   * @default the function's name, else "emergency"
+   */
   name?: string;
 }
 
@@ -22,7 +25,9 @@ export type EmergencyStatus = "ok" | "error" | "skipped";
 
 /** One emergency hook in the report. */
 export interface EmergencyReport {
+  /** The hook's name. */
   name: string;
+  /** How it ended. */
   status: EmergencyStatus;
   /** Milliseconds the hook took (0 when skipped). */
   ms: number;

@@ -17,55 +17,118 @@ const SIGNALS: readonly string[] = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "S
 
 /** Where the coordinator writes its lines; `console` fits. */
 export interface ShutdownLogger {
+  /** A phase's line and the summary of a clean run (falls back to `log`). */
   info?(message: string): void;
+  /** A hook that failed or timed out, and the summary of a forced run (falls back to `info`). */
   warn?(message: string): void;
+  /** Used when `info` is missing. */
   log?(message: string): void;
 }
 
 /** A phase in `phases`: its name and its own timeout (ms, counted from the phase's start). */
 export interface PhaseOptions {
+  /** The phase's name: a letter, then letters, digits, `_` or `-`. */
   name: string;
+  /**
+   * The phase's own timeout (ms); it never gets more than the deadline leaves.
+   * @default {Infinity} only the deadline
+   */
   timeout?: number;
 }
 
 /** An exit code, or a function choosing one from the report. */
 export type ExitCodeOption = number | ((report: Omit<ShutdownReport, "exitCode">) => number);
 
+/**
+ * Options of `new Shutdown()`. Durations are in ms. MPMS_SHUTDOWN_TIMEOUT, MPMS_SHUTDOWN_DELAY
+ * and MPMS_SHUTDOWN_<PHASE>_TIMEOUT override `timeout`, `delay` and a phase's timeout.
+ *
+ * @example
+ * ```ts
+ * import { Shutdown, type ShutdownOptions } from "mpms";
+ * const options: ShutdownOptions = {
+ *   timeout: 20_000,
+ *   delay: 5_000, // let the load balancer see readiness fail first
+ *   phases: ["drain", "workers", { name: "flush", timeout: 3_000 }, "clients", "storage", "final"],
+ * };
+ * const shutdown = new Shutdown(options);
+ * ```
+ */
 export interface ShutdownOptions {
-  /** The one deadline (ms) for the whole run, counted from the signal (default 30000). */
+  /**
+   * The one deadline (ms) for the whole run, counted from the signal.
+   * @default {30000}
+   */
   timeout?: number;
-  /** Signals that start a shutdown once `listen()` is called (default SIGTERM and SIGINT). */
+  /**
+   * Signals that start a shutdown once `listen()` is called.
+   * @default {["SIGTERM", "SIGINT"]}
+   */
   signals?: ShutdownSignalName[];
-  /** Keep serving this long (ms) after the signal while readiness already fails (default 0). */
+  /**
+   * Keep serving this long (ms) after the signal while readiness already fails.
+   * @default {0}
+   */
   delay?: number;
-  /** A second signal during the run forces it to end at once (default true). */
+  /**
+   * A second signal during the run forces it to end at once.
+   * @default {true}
+   */
   forceOnSecondSignal?: boolean;
-  /** Signals arriving this soon (ms) after the first count as the same one (default 100). */
+  /**
+   * Signals arriving this soon (ms) after the first count as the same one.
+   * @default {100}
+   */
   debounce?: number;
-  /** End the process when the run is over (default true). */
+  /**
+   * End the process when the run is over.
+   * @default {true}
+   */
   exit?: boolean;
-  /** Exit code of a clean run (default 0). */
+  /**
+   * Exit code of a clean run.
+   * @default {0}
+   */
   exitCode?: ExitCodeOption;
-  /** Exit code when a hook failed or timed out, or the run was forced (default 1). */
+  /**
+   * Exit code when a hook failed or timed out, or the run was forced.
+   * @default {1}
+   */
   forcedExitCode?: ExitCodeOption;
-  /** One line per phase and a summary (default console); false for none. */
+  /**
+   * One line per phase and a summary; false for none.
+   * @default {console}
+   */
   logger?: ShutdownLogger | false;
   /**
    * The phases in order, each a name or { name, timeout }. Must keep the five built-in phases
    * (drain, workers, clients, storage, final) in that order; your own go between them.
+   * @default {DEFAULT_PHASES} drain, workers, clients, storage, final, each bounded by the deadline only
    */
   phases?: (string | PhaseOptions)[];
-  /** Read the MPMS_SHUTDOWN_* environment overrides (default true). */
+  /**
+   * Read the MPMS_SHUTDOWN_* environment overrides.
+   * @default {true}
+   */
   env?: boolean;
 }
 
 /** Options of one hook. */
 export interface HookOptions {
-  /** Phase to run in (default "workers" for objects; required to exist in `phases`). */
+  /**
+   * Phase to run in (required to exist in `phases`).
+   * @default {"workers"}
+   */
   phase?: string;
-  /** The hook's own timeout (ms); it also never gets more than its phase and the deadline leave. */
+  /**
+   * The hook's own timeout (ms); it also never gets more than its phase and the deadline leave.
+   * @default {Infinity} what the phase and the deadline leave
+   */
   timeout?: number;
-  /** Name in logs and the report (objects default to their class name). */
+  /**
+   * Name in logs and the report.
+   * @default for objects, their class name
+   */
   name?: string;
 }
 

@@ -11,7 +11,9 @@ import { worstStatus } from "./report.ts";
 export interface HookContext {
   /** What started the shutdown (signal name or run() reason). */
   readonly reason: string;
+  /** The phase the hook runs in. */
   readonly phase: string;
+  /** The hook's name (unique within its phase). */
   readonly name: string;
   /** When this hook is cut, on the performance.now() clock. */
   readonly deadline: number;

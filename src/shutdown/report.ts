@@ -4,8 +4,11 @@ import type { EmergencyReport } from "./emergency.ts";
 /** How a hook (or a phase, taking the worst of its hooks) ended. */
 export type HookStatus = "ok" | "error" | "timeout" | "skipped";
 
+/** One hook in the report. */
 export interface HookReport {
+  /** The hook's name. */
   name: string;
+  /** The phase it ran in. */
   phase: string;
   /** "timeout" also covers a hook cut short by a forced shutdown (second signal or deadline). */
   status: HookStatus;
@@ -17,14 +20,19 @@ export interface HookReport {
   message?: string;
 }
 
+/** One phase in the report. */
 export interface PhaseReport {
+  /** The phase's name. */
   name: string;
   /** "skipped" when the phase never started; otherwise the worst status of its hooks. */
   status: HookStatus;
+  /** Milliseconds from the phase's start to its end (0 when skipped). */
   ms: number;
+  /** Its hooks, in registration order. */
   hooks: HookReport[];
 }
 
+/** The outcome of one shutdown run: what `run()` resolves with, and what the summary line tells. */
 export interface ShutdownReport {
   /** What started the run: a signal name, or the reason given to `run()`. */
   reason: string;
@@ -40,6 +48,7 @@ export interface ShutdownReport {
   ms: number;
   /** The exit code chosen from `exitCode` / `forcedExitCode` (used when `exit` is on). */
   exitCode: number;
+  /** Every phase, in order (those never reached as "skipped"). */
   phases: PhaseReport[];
   /** Hooks still running when the report was made ("phase/name"): cut by a timeout or by force. */
   running: string[];
@@ -49,7 +58,9 @@ export interface ShutdownReport {
 
 /** An uncaught exception or unhandled rejection during the run. */
 export interface FatalReport {
+  /** Which of the two it was. */
   kind: "uncaughtException" | "unhandledRejection";
+  /** The thrown value or rejection reason. */
   error: unknown;
   /** `error` described in one line. */
   message: string;

@@ -32,7 +32,22 @@ const FORCE_BACKSTOP = 150;
 
 type ForcedBy = ShutdownReport["forcedBy"];
 
-/** Coordinates a graceful shutdown on signals, in phases, inside one deadline. */
+/**
+ * Coordinates a graceful shutdown on signals, in phases, inside one deadline.
+ *
+ * @example
+ * ```ts
+ * import { Pool, Shutdown } from "mpms";
+ *
+ * const shutdown = new Shutdown({ timeout: 30_000 });
+ * const pool = new Pool({ module: new URL("./task.ts", import.meta.url) });
+ * shutdown.add(pool); // closed in the "workers" phase, destroyed if its time runs out
+ * shutdown.add("flush metrics", async (signal) => {
+ *   if (!signal.aborted) await fetch("http://localhost:9091/flush", { method: "POST", signal });
+ * }, { phase: "final", timeout: 2_000 });
+ * shutdown.listen(); // SIGTERM or SIGINT starts the run; the process exits when it is over
+ * ```
+ */
 export class Shutdown {
   readonly #options: ResolvedShutdownOptions;
   readonly #host: ShutdownHost;
@@ -61,6 +76,8 @@ export class Shutdown {
   #exited = false;
 
   /**
+   * Validate the options (TypeError or RangeError naming the option) and make the coordinator;
+   * nothing listens to signals before `listen()`.
    * @param options see {@link ShutdownOptions}; MPMS_SHUTDOWN_* environment variables override them.
    * @param host the runtime seam (signals, exit, env); defaults to the one for Deno, Bun or Node.
    */
@@ -80,6 +97,7 @@ export class Shutdown {
     return this.#controller.signal;
   }
 
+  /** Where the run is: idle, delaying (readiness fails, still serving), running (phases), done. */
   get state(): ShutdownState {
     return this.#state;
   }
@@ -99,8 +117,21 @@ export class Shutdown {
    * Register a hook: `add(name, fn, options)`, or `add(object, options)` for anything with close()
    * and/or destroy() (a Pool closes within the hook's time and is destroyed when cut). Hooks
    * default to the "workers" phase. Returns a function that removes the hook again.
+   *
+   * @example
+   * ```ts
+   * import { Pool, Shutdown } from "mpms";
+   * const shutdown = new Shutdown();
+   * const pool = new Pool({ module: new URL("./task.ts", import.meta.url) });
+   * shutdown.add(pool, { timeout: 10_000 });
+   * const remove = shutdown.add("close db", async (signal, context) => {
+   *   console.log(`closing the database, ${context.timeLeft()} ms left`);
+   * }, { phase: "storage" });
+   * remove(); // no longer needed
+   * ```
    */
   add(name: string, fn: HookFn, options?: HookOptions): () => void;
+  /** Register an object with close() and/or destroy() (a Pool, a server, a client) as a hook. */
   add(target: Closable, options?: HookOptions): () => void;
   add(first: string | Closable, second?: HookFn | HookOptions, third?: HookOptions): () => void {
     return this.#hooks.add(first, second, third);
@@ -115,7 +146,13 @@ export class Shutdown {
    * log, remove a lock. Returns a function that removes the hook again.
    *
    * @example
-   * shutdown.emergency(() => fs.rmSync(lockFile, { force: true }), { name: "lock" });
+   * ```ts
+   * import { rmSync } from "node:fs";
+   * import { Shutdown } from "mpms";
+   * const shutdown = new Shutdown();
+   * const lockFile = "/tmp/app.lock";
+   * shutdown.emergency(() => rmSync(lockFile, { force: true }), { name: "lock" });
+   * ```
    */
   emergency(fn: EmergencyFn, options?: EmergencyOptions): () => void {
     return this.#emergency.add(fn, options);

@@ -10,9 +10,13 @@ export const LATENCY_BUCKETS: readonly number[] = [
 
 /** A snapshot: `counts[i]` is the number of samples <= `buckets[i]` (cumulative); `count` includes +Inf. */
 export interface HistogramSnapshot {
+  /** Upper bounds in seconds, ascending (the +Inf bucket is implicit). */
   buckets: number[];
+  /** Cumulative counts, one per bound: samples <= `buckets[i]`. */
   counts: number[];
+  /** Sum of all samples (seconds). */
   sum: number;
+  /** Number of samples, the ones above the last bound included. */
   count: number;
 }
 

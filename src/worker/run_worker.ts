@@ -39,10 +39,25 @@ export interface WorkerEndpoint {
   unsent?(): Promise<void> | undefined;
 }
 
-/** The context a task function receives. */
+/**
+ * The context a task function receives, its second argument.
+ *
+ * @example
+ * ```ts
+ * import type { TaskContext } from "mpms";
+ * export default async function resize(input: { url: string }, ctx: TaskContext): Promise<number> {
+ *   const response = await fetch(input.url, { signal: ctx.signal }); // aborted on timeout or cancel
+ *   ctx.progress(0.5);
+ *   return (await response.arrayBuffer()).byteLength;
+ * }
+ * ```
+ */
 export interface TaskContext {
+  /** Fires when the task is aborted: its timeout, the caller's `signal`, `destroy()`. */
   signal: AbortSignal;
+  /** The task's id (as in its Outcome). */
   taskId: number;
+  /** The id of the worker running it. */
   workerId: number;
   /**
    * Report progress to the host (`onProgress` of `submit`, the pool's `progress` event). Cheap
@@ -55,6 +70,7 @@ export interface TaskContext {
 
 /** The context `init` and `finalize` receive. */
 export interface WorkerContext {
+  /** The id of this worker. */
   workerId: number;
 }
 
@@ -474,7 +490,10 @@ class WorkerRunner {
   }
 }
 
-/** What an entry can do with a running worker side. */
+/**
+ * What an entry can do with a running worker side.
+ * @internal (for the adapters' worker entries)
+ */
 export interface WorkerControl {
   /** Send everything posted so far now (call it before the worker exits abruptly). */
   flush(): void;
