@@ -22,7 +22,9 @@
 import "./runtimes/builtin.ts";
 import "./runtimes/signals.ts";
 
+export type { QueueJobView, QueueView } from "./src/admin/queues.ts";
 export { JOB_FAILURES, type JobFailure, type QueueWorkerStats } from "./src/bullmq/metrics.ts";
 export { connectionFromUrl, type QueueWorkerBullOptions, type QueueWorkerOptions } from "./src/bullmq/options.ts";
 export { JobCancelledError, JobValueError } from "./src/bullmq/outcome.ts";
 export { createQueueWorker, QueueWorker, type QueueWorkerCloseOptions } from "./src/bullmq/queue_worker.ts";
+export type { Pool } from "./src/pool/pool.ts";

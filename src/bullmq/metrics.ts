@@ -12,6 +12,7 @@ export type JobEnd = "completed" | "failed" | "handedBack";
 /** Why an attempt failed: the task threw, timed out, its worker crashed, was cancelled, … */
 export type JobFailure = "error" | "timeout" | "crash" | "cancelled" | "unrecoverable" | "value" | "other";
 
+/** Every JobFailure, in the order /metrics lists them. */
 export const JOB_FAILURES: readonly JobFailure[] = [
   "error",
   "timeout",
@@ -24,18 +25,23 @@ export const JOB_FAILURES: readonly JobFailure[] = [
 
 /** A snapshot of one queue worker's numbers. */
 export interface QueueWorkerStats {
+  /** The BullMQ queue name. */
   queue: string;
   /** Jobs this node is running now. */
   active: number;
   /** BullMQ concurrency of this node. */
   concurrency: number;
+  /** Jobs this node completed. */
   completed: number;
+  /** Attempts that failed on this node. */
   failed: number;
+  /** The failed attempts by why they failed. */
   failures: Record<JobFailure, number>;
   /** Jobs given back to the queue unfinished (shutdown), without using an attempt. */
   handedBack: number;
   /** Hand-backs that Redis refused (the job then waits for stalled detection). */
   handBackFailures: number;
+  /** Times BullMQ could not renew the lock of a job running here. */
   lockRenewalFailures: number;
   /** Jobs of this queue that BullMQ's stalled checker (on this node) moved back to wait. */
   stalled: number;

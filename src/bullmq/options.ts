@@ -2,6 +2,7 @@
  * Options of createQueueWorker() and their validation: every mistake is a TypeError or RangeError
  * that names the option and the value, thrown before anything connects to Redis.
  */
+/** @internal BullMQ's own types, from the bullmq package. */
 import type { ConnectionOptions, Job, WorkerOptions } from "bullmq";
 import type { PoolOptions } from "../pool/options.ts";
 import type { Pool } from "../pool/pool.ts";
@@ -12,6 +13,7 @@ import { rejectUnknownKeys, show } from "../util/validate.ts";
 /** The BullMQ Worker options a caller may set; the processor, concurrency and autorun are ours. */
 export type QueueWorkerBullOptions = Omit<WorkerOptions, "connection" | "concurrency" | "autorun">;
 
+/** Options of {@link createQueueWorker}: the queue, Redis, the pool, and how jobs map to tasks. */
 export interface QueueWorkerOptions<In = unknown, Out = unknown> {
   /** The BullMQ queue name to take jobs from. */
   queue: string;

@@ -7,6 +7,7 @@ import { UnrecoverableError } from "bullmq";
 
 /** Why a job's result could not be stored: BullMQ keeps return values as JSON. */
 export class JobValueError extends Error {
+  /** `message` says what of the value cannot be stored. */
   constructor(message: string) {
     super(message);
     this.name = "JobValueError";
@@ -15,7 +16,9 @@ export class JobValueError extends Error {
 
 /** The job was cancelled (`worker.cancelJob`) or lost its lock while its task ran. */
 export class JobCancelledError extends Error {
+  /** Why it was cancelled, as BullMQ gave it. */
   readonly reason: string;
+  /** `reason`: why it was cancelled. */
   constructor(reason: string) {
     super(`job cancelled: ${reason}`);
     this.name = "JobCancelledError";

@@ -3,6 +3,7 @@
  * talks to Redis (locks, stalled checks) and supervises; the job's code runs in pool workers, so
  * a CPU-bound job never starves lock renewal, and a job's time limit really stops it.
  */
+/** @internal BullMQ's Worker and Job, from the bullmq package. */
 import { type Job, WaitingError, Worker } from "bullmq";
 import type { Family } from "../admin/prometheus.ts";
 import { QUEUE_JOBS_SHOWN, type QueueView } from "../admin/queues.ts";
@@ -84,6 +85,7 @@ export class QueueWorker<In = unknown, Out = unknown> {
   /** Processors still running (each ends its own entry). */
   readonly #processors = new Set<Promise<unknown>>();
 
+  /** Validates `options` (nothing connects to Redis until `start()`). */
   constructor(options: QueueWorkerOptions<In, Out>) {
     const o = resolveQueueWorkerOptions(
       options,
@@ -143,10 +145,12 @@ export class QueueWorker<In = unknown, Out = unknown> {
   }
 
   /** Jobs running on this node now. */
+  /** Jobs this node is running now. */
   get active(): number {
     return this.#active.size;
   }
 
+  /** This node's numbers (also in /metrics when served by the admin). */
   stats(): QueueWorkerStats {
     const m = this.#metrics;
     return {
