@@ -23,6 +23,8 @@ export interface WorkerCommandOptions {
   heartbeat: number | false | undefined;
   /** Pool `heartbeat.maxBlocked` (ms): a busy worker silent this long is killed; undefined: never. */
   maxBlocked: number | undefined;
+  /** Pool `restart.intensity`: worker failures within a minute before the pool gives up. */
+  restartIntensity: number | undefined;
   /** Jobs at once (default workers × concurrency). */
   jobs: number | undefined;
   timeoutField: string | undefined;
@@ -79,6 +81,7 @@ const WORKER_FLAGS: Record<string, Spec> = {
   "--heartbeat": { key: "heartbeat", kind: "duration" },
   "--no-heartbeat": { key: "noHeartbeat", kind: "flag" },
   "--max-blocked": { key: "maxBlocked", kind: "duration" },
+  "--restart-intensity": { key: "restartIntensity", kind: "int", min: 1, max: 1_000_000 },
   "--jobs": { key: "jobs", kind: "int", min: 1, max: 100_000 },
   "--timeout-field": { key: "timeoutField", kind: "string" },
   "--export-from-name": { key: "exportFromName", kind: "flag" },
@@ -118,6 +121,8 @@ Pool (as for mpms run):
   --workers N, --concurrency N, --adapter NAME, --timeout DURATION, --max-tasks N,
   --max-age DURATION, --max-age-hard DURATION, --max-memory SIZE,
   --heartbeat DURATION, --no-heartbeat, --max-blocked DURATION
+  --restart-intensity N  worker failures (crashes at start or while idle) within a minute
+                      before the pool gives up and the node exits 1 (default 10)
 Queue:
   --jobs N            jobs at once on this node (default workers x concurrency)
   --timeout-field F   the job data field holding the job's time limit (ms)
@@ -273,6 +278,7 @@ export function parseWorkerArgs(
     maxMemoryMb: values.maxMemoryMb as number | undefined,
     heartbeat: values.noHeartbeat === true ? false : (values.heartbeat as number | undefined),
     maxBlocked: values.maxBlocked as number | undefined,
+    restartIntensity: values.restartIntensity as number | undefined,
     jobs: values.jobs as number | undefined,
     timeoutField: values.timeoutField as string | undefined,
     exportFromName: values.exportFromName === true,

@@ -33,9 +33,13 @@ export async function workerCommand(argv: readonly string[], host: CliHost): Pro
     if (!options.quiet) host.stderr.write(`${line}\n`);
   };
   let shutdown: Shutdown;
+  // A node whose pool gave up runs nothing: it shuts down and exits 1, so that whatever
+  // supervises it (systemd, Kubernetes) restarts it, instead of idling while jobs wait.
+  let poolFailed = false;
   try {
     shutdown = new Shutdown({
       timeout: options.shutdownTimeout,
+      exitCode: () => (poolFailed ? 1 : 0),
       logger: { info: log, warn: (line: string) => host.stderr.write(`${line}\n`) },
     });
   } catch (error) {
@@ -53,6 +57,7 @@ export async function workerCommand(argv: readonly string[], host: CliHost): Pro
     ["maxMemoryMb", "maxMemoryMb"],
   ];
   for (const [flag, option] of pick) if (options[flag] !== undefined) poolOptions[option] = options[flag];
+  if (options.restartIntensity !== undefined) poolOptions.restart = { intensity: options.restartIntensity };
   const heartbeat = heartbeatOption(options.heartbeat, options.maxBlocked);
   if (heartbeat !== undefined) poolOptions.heartbeat = heartbeat;
   const workerOptions: Record<string, unknown> = {};
@@ -111,6 +116,11 @@ export async function workerCommand(argv: readonly string[], host: CliHost): Pro
     { phase: "final" },
   );
   shutdown.listen();
+  node.pool.addEventListener("failed", (event) => {
+    poolFailed = true;
+    log(`mpms worker: the pool gave up (${message(event.detail.error)}); shutting down`);
+    void shutdown.run("pool failed");
+  });
   const stats = node.pool.stats();
   log(
     `mpms worker: queue ${options.queue} on ${stats.size} ${stats.adapter} workers, ${node.concurrency} jobs at once; ready`,

@@ -3,7 +3,7 @@
  * outcomes back to NDJSON while an `mpms worker` node runs them; the node's admin endpoint serves
  * the per-queue series; bad command lines exit 2 naming the flag.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { cli, runCli, tempDir, useCli, writeLines } from "../cli/cli.ts";
@@ -116,6 +116,36 @@ describe.skipIf(!hasRedis)("mpms worker + mpms enqueue", () => {
     expect((await timed.exited).code).toBe(0);
   });
 
+  test("a node whose pool gives up shuts down and exits 1 (--restart-intensity), instead of idling", async () => {
+    const queue = queueName("cli-gaveup");
+    const dir = tempDir();
+    const crashFlag = join(dir, "crash");
+    const node = runCli(
+      [
+        "worker",
+        "test/fixtures/supervision.ts",
+        "--queue",
+        queue,
+        "--redis",
+        redis().url,
+        "--workers",
+        "1",
+        "--export-from-name",
+        "--restart-intensity",
+        "1",
+      ],
+      { env: { CRASH_FLAG: crashFlag } },
+    );
+    await until(() => /; ready/.test(node.stderr()) || node.child.exitCode !== null, 30_000, "the node");
+    // From now on every new worker exits in init: a crash loop. The job's own exit is not counted.
+    writeFileSync(crashFlag, "1");
+    const input = writeLines(dir, "in.ndjson", [JSON.stringify(3)]);
+    await cli(["enqueue", "--queue", queue, "--redis", redis().url, "--input", input, "--name", "exitNow"]);
+    const exit = await node.exited;
+    expect(exit.code, node.stderr()).toBe(1);
+    expect(node.stderr()).toMatch(/the pool gave up .*; shutting down/);
+  }, 60_000);
+
   test("bad command lines exit 2 and name the flag", async () => {
     const noQueue = await cli(["worker", JOBS, "--redis", "redis://127.0.0.1:1"]);
     expect(noQueue.code).toBe(2);
@@ -130,5 +160,6 @@ describe.skipIf(!hasRedis)("mpms worker + mpms enqueue", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^mpms worker: one node of a BullMQ queue/);
     expect(help.stdout).toContain("--max-blocked DURATION");
+    expect(help.stdout).toContain("--restart-intensity N");
   });
 });
