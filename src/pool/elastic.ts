@@ -21,7 +21,8 @@ export interface ElasticBounds {
 }
 
 function count(name: string, value: unknown, min: number): number {
-  if (typeof value !== "number") throw typeError(name, "an integer", value);
+  // NaN is no number here, as for every other option: a TypeError
+  if (typeof value !== "number" || Number.isNaN(value)) throw typeError(name, "an integer", value);
   if (!Number.isInteger(value) || value < min || value > MAX_WORKERS) {
     throw new RangeError(
       `mpms: option "${name}" must be an integer >= ${min} and <= ${MAX_WORKERS}, got ${show(value)}`,
@@ -40,8 +41,8 @@ export function resolveElastic(o: Record<string, unknown>, defaultWorkers: numbe
   let idleTimeout = 10_000;
   if (o.idleTimeout !== undefined) {
     const t = o.idleTimeout;
-    if (typeof t !== "number") throw typeError("idleTimeout", "a number of ms", t);
-    if (Number.isNaN(t) || t <= 0) throw rangeError("idleTimeout", "a number of ms > 0 (or Infinity)", t);
+    if (typeof t !== "number" || Number.isNaN(t)) throw typeError("idleTimeout", "a number of ms", t);
+    if (t <= 0) throw rangeError("idleTimeout", "a number of ms > 0 (or Infinity)", t);
     idleTimeout = t;
   }
   if (!hasMin && !hasMax) {

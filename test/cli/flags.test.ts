@@ -78,12 +78,24 @@ describe("restarts and heartbeats", () => {
     expect(r.stderr).toMatch(/exits by reason: .*crash 12/);
   });
 
-  it("--restart-intensity 0: the first crash fails the pool; the line is left out for --resume", async () => {
+  it("--restart-intensity 0: the first counted failure (a crash at start) fails the pool; the line is left out for --resume", async () => {
+    // The task's own crash is its outcome, not a failure of the pool; the worker after it exits
+    // in init, which counts.
+    const flagFile = join(tempDir(), "crash");
     const r = await cli(
-      ["run", TASKS, "--name", "crash", "--retries", "2", "--workers", "1", "--restart-intensity", "0"],
-      {
-        stdin: "1\n",
-      },
+      [
+        "run",
+        "test/fixtures/supervision.ts",
+        "--name",
+        "startCrashLoop",
+        "--retries",
+        "2",
+        "--workers",
+        "1",
+        "--restart-intensity",
+        "0",
+      ],
+      { stdin: "1\n", env: { CRASH_FLAG: flagFile } },
     );
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toBe("");
