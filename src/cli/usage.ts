@@ -50,7 +50,8 @@ Pool:
                       or was killed (WorkerCrashedError, TaskTimeoutError, WorkerRetiredError);
                       after that it is reported failed (default 0)
   --restart-intensity N
-                      the pool fails after more than N worker failures within 60 s (Infinity:
+                      the pool fails after more than N worker failures (failed starts,
+                      crashes while idle; not a task's own crash) within 60 s (Infinity:
                       never). Default: the run gives up only on a crash loop, max(10,
                       2 x workers) failures in a row with no task completing in between, so
                       poison inputs (with --retries) do not end a long run
