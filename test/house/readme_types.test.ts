@@ -17,6 +17,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { entryPaths } from "./compile_ts.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -82,33 +83,6 @@ function allBlocks(): Block[] {
     }
   }
   return blocks;
-}
-
-/**
- * `mpms` and its subpaths → the repository's source entry files, from package.json's exports; and
- * the JSR names (`@mpms/mpms`, `jsr:@mpms/mpms`, and their subpaths) from deno.json's exports.
- */
-function entryPaths(): Record<string, string[]> {
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
-    name: string;
-    exports: Record<string, string | { bun?: string }>;
-  };
-  const paths: Record<string, string[]> = {};
-  for (const [subpath, target] of Object.entries(pkg.exports)) {
-    const source = typeof target === "object" ? target.bun : undefined;
-    if (source === undefined || !source.endsWith(".ts")) continue;
-    paths[subpath === "." ? pkg.name : `${pkg.name}/${subpath.slice(2)}`] = [join(root, source)];
-  }
-  const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8")) as {
-    name: string;
-    exports: Record<string, string>;
-  };
-  for (const [subpath, source] of Object.entries(deno.exports)) {
-    const name = subpath === "." ? deno.name : `${deno.name}/${subpath.slice(2)}`;
-    paths[name] = [join(root, source)];
-    paths[`jsr:${name}`] = [join(root, source)];
-  }
-  return paths;
 }
 
 describe("README and docs TypeScript blocks", () => {
