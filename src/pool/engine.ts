@@ -451,8 +451,9 @@ export class PoolEngine implements SupervisorHost {
             if (task) task.started = true;
           } else if (msg.wait === true) {
             // A stray exit from outside any task body: the worker finishes what runs, hands back
-            // the rest and exits; the pool treats it as a graceful die (bounded, replaced first).
-            this.workers.gracefulDie(slot);
+            // the rest and exits; the pool retires it as for a graceful die (replaced first), but
+            // the running tasks are bounded by their own timeouts, not gracefulDie.timeout.
+            this.workers.gracefulDie(slot, false);
           }
           break;
         case "hb":

@@ -539,8 +539,13 @@ export class Supervisor {
     if (slot.outstanding.size === 0) this.armStopTimer(slot);
   }
 
-  /** Graceful die: the worker already stopped taking tasks and handed back the unstarted ones. */
-  gracefulDie(slot: WorkerSlot): void {
+  /**
+   * Graceful die: the worker already stopped taking tasks and handed back the unstarted ones.
+   * `boundRunning`: kill it if its running tasks outlast gracefulDie.timeout. A stray exit (a
+   * settled task's timer called exit) passes false: the tasks still running there did nothing
+   * wrong, so only their own timeouts (and liveness) bound them, as on any other worker.
+   */
+  gracefulDie(slot: WorkerSlot, boundRunning = true): void {
     const before: Lifecycle = slot.life;
     // Killed meanwhile: only its record changes (it stops by itself, which the exit will tell).
     if (!slot.step({ e: "gracefulDie" }) || !alive(before)) return;
@@ -555,6 +560,7 @@ export class Supervisor {
       this.spawn(slot);
     }
     if (slot.outstanding.size === 0) this.armStopTimer(slot);
+    if (!boundRunning) return;
     slot.timers.push(
       setTimeout(() => {
         if (slot.outstanding.size > 0) this.kill(slot, "gracefulDie");

@@ -51,4 +51,23 @@ describe.each(adapters)("unstarted neighbours on the %s adapter", (adapter) => {
     expect([s.completed, s.timedOut, s.retirements]).toEqual([2, 0, {}]);
     await pool.close();
   });
+
+  it("a task running beside a stray exit is bounded by its own timeout, not gracefulDie.timeout", async () => {
+    const pool = make<number, number | string>({
+      ...base,
+      concurrency: 2,
+      gracefulDie: { timeout: 50 },
+      heartbeat: { interval: 20, timeout: 5_000 },
+    });
+    await pool.start();
+    const running = pool.submit(600, { name: "sleep", timeout: 10_000 });
+    await waitFor(() => pool.stats().workers[0]?.started === 1, 5_000, "the sleeping task to start");
+    // its timer calls exit while the neighbour sleeps: the worker waits for it, then exits
+    expect(await pool.submit(0, { name: "exitAfterReply" })).toBe("replied");
+    expect(await running).toBe(600);
+    await waitFor(() => pool.stats().workersStarted === 2, 5_000, "the replacement");
+    const s = pool.stats();
+    expect([s.completed, s.crashed, s.retirements]).toEqual([2, 0, {}]);
+    await pool.close();
+  });
 });
