@@ -69,7 +69,9 @@ describe.each(adapters)("elastic pool on the %s adapter", (adapter) => {
     await pool.start();
     expect(pool.stats().size).toBe(1);
     const atMax = next<{ workers: number }>(pool, "scaleup", (d) => d.workers === 3);
-    const burst = Promise.all(Array.from({ length: 30 }, () => pool.submit(20, { name: "sleep" })));
+    // 4.5 s of work for one worker: long enough for two spawns even on a loaded machine (a burst
+    // of 20 ms tasks ended before a process worker was ready in CI at load average 8)
+    const burst = Promise.all(Array.from({ length: 30 }, () => pool.submit(150, { name: "sleep" })));
     expect((await atMax).workers).toBe(3);
     // the new workers take queued work
     await burst;
