@@ -29,7 +29,7 @@ import { Clock, MAX_REQUEUES, Task, TaskState } from "./task.ts";
 import { TaskClocks } from "./task_clocks.ts";
 import { TaskQueue } from "./task_queue.ts";
 import { stealFrom } from "./work_stealing.ts";
-import { finalized } from "./worker_lifecycle.ts";
+import { alive, finalized } from "./worker_lifecycle.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
 const now = (): number => performance.now();
@@ -403,6 +403,10 @@ export class PoolEngine implements SupervisorHost {
           for (const id of msg.ids) {
             const task = slot.outstanding.get(id);
             if (!task) continue; // settled already without the worker's word
+            // Reported after the pool killed the worker (the batch was in flight): the kill was
+            // decided without it, so the task is no victim of it and goes back to the queue. A
+            // task killed for its own timeout before its report came keeps that outcome.
+            if (!alive(slot.life) && !task.timedOut) continue;
             task.started = true;
             this.clocks.start(task, Clock.Exact, slot.lastSeen);
           }
@@ -446,9 +450,10 @@ export class PoolEngine implements SupervisorHost {
           break;
         case "exiting":
           if (msg.id !== undefined) {
-            // Its own exit: it was running, and ends with the worker.
+            // Its own exit: it was running, and ends with the worker (unless the pool had killed
+            // the worker before it heard: then, as for a late start report, it runs again).
             const task = slot.outstanding.get(msg.id);
-            if (task) task.started = true;
+            if (task && (alive(slot.life) || task.timedOut)) task.started = true;
           } else if (msg.wait === true) {
             // A stray exit from outside any task body: the worker finishes what runs, hands back
             // the rest and exits; the pool retires it as for a graceful die (replaced first), but

@@ -277,6 +277,24 @@ describe.each(Object.keys(inners))("faults at the seam, over the %s adapter", (i
     await pool.close();
   });
 
+  it("a start the worker reports after the pool killed it is not a start: that task runs again elsewhere", async () => {
+    // Every batch from the worker takes 100 ms. The first task ignores its abort: its timeout
+    // comes at 50 ms (its clock starts when it is sent to a free lane), its start report at
+    // ~100 ms and its kill at ~250 ms (killGrace 200), but it ends at ~200 ms and the worker
+    // starts the second task, in a batch that reaches the pool only after the kill (~300 ms).
+    // When the pool killed, that task had not started as far as it knew, so it is not the kill's
+    // victim: it goes back to the queue.
+    const { pool } = faulty({ delayFromWorker: 100 }, { workers: 1, concurrency: 1, prefetch: 1, killGrace: 200 });
+    await pool.start();
+    const first = pool.submit({ b: "ignoreAbort", id: 1, ms: 200 }, { timeout: 50 }).catch(caught);
+    const second = pool.submit({ b: "sleep", id: 2, ms: 50 }).catch(caught);
+    expect(await first).toBeInstanceOf(TaskTimeoutError);
+    expect(await second).toEqual({ id: 2, v: 50 });
+    const s = pool.stats();
+    expect([s.completed, s.timedOut, s.failed, s.retirements.timeout]).toEqual([1, 1, 1, 1]);
+    await pool.close();
+  });
+
   it.each([1, 2])(
     "16: a task that reaches a gracefully dying worker only after it exited goes back to the queue (concurrency %i)",
     async (concurrency) => {
