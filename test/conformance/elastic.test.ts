@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Pool } from "../../mod.ts";
-import { adapters, caught, fixture, usePools } from "../helpers.ts";
+import { adapters, caught, fixture, usePools, waitFor } from "../helpers.ts";
 
 const module = fixture("tasks.ts");
 
@@ -71,9 +71,9 @@ describe.each(adapters)("elastic pool on the %s adapter", (adapter) => {
     const atMax = next<{ workers: number }>(pool, "scaleup", (d) => d.workers === 3);
     const burst = Promise.all(Array.from({ length: 30 }, () => pool.submit(20, { name: "sleep" })));
     expect((await atMax).workers).toBe(3);
-    // the new workers take queued work
+    // the new workers take queued work (or start after the burst, on a loaded machine)
     await burst;
-    expect(pool.stats().workersStarted).toBe(3);
+    await waitFor(() => pool.stats().workersStarted === 3, 30_000, "the scaled-up workers ready");
     const atMin = next<{ workers: number; reason: string }>(pool, "scaledown", (d) => d.workers === 1);
     const down = await atMin;
     expect(down.reason).toBe("idle");
@@ -111,6 +111,98 @@ describe.each(adapters)("elastic pool on the %s adapter", (adapter) => {
     expect(pool.stats().scaleUps).toBe(upsAtClose);
     expect((await Promise.all(tasks)).length).toBe(8);
   }, 60_000);
+
+  it("no scale-up while closing, even with a queue that would grow a running pool", async () => {
+    // One task per worker (no prefetch), so the queue stays in the pool's hands.
+    const pool = make<number, number>({
+      module,
+      adapter,
+      minWorkers: 1,
+      maxWorkers: 3,
+      idleTimeout: 60_000,
+      prefetch: 0,
+    });
+    await pool.start();
+    pool.resize(3); // at maxWorkers: the queue below does not grow the pool while it runs
+    await waitFor(() => pool.stats().workersStarted === 3, 30_000, "three workers ready");
+    let ups = 0;
+    pool.addEventListener("scaleup", () => ups++);
+    const tasks = Array.from({ length: 12 }, (_, i) => pool.submit(30 + i, { name: "sleep" }));
+    expect(pool.stats().queued).toBe(9);
+    expect(ups).toBe(0);
+    const closed = pool.close();
+    const atClose = pool.stats();
+    expect([atClose.state, atClose.queued]).toEqual(["closing", 9]);
+    // Down to 1 with 9 tasks queued: a running pool would scale straight back up at the dispatch
+    // that follows (resize's own); a closing one must not.
+    pool.resize(1);
+    expect(pool.stats().size).toBe(1);
+    await closed;
+    expect(await Promise.all(tasks)).toEqual(Array.from({ length: 12 }, (_, i) => 30 + i));
+    const s = pool.stats();
+    expect(ups).toBe(0);
+    expect(s.scaleUps).toBe(atClose.scaleUps);
+    expect(s.workersStarted).toBe(3);
+    expect(s.size).toBe(1);
+    expect(s.completed).toBe(12);
+  }, 60_000);
+
+  it("idle retirement and make-before-break recycling (maxTasks) together: no task lost, the count stays in bounds", async () => {
+    const min = 1;
+    const max = 3;
+    const pool = make<number, number>({
+      module,
+      adapter,
+      minWorkers: min,
+      maxWorkers: max,
+      idleTimeout: 150,
+      maxTasks: 4,
+      maxRecycling: 2,
+    });
+    await pool.start();
+    // Each time a worker becomes ready or exits: the target within the bounds, the serving
+    // workers within the target, and the ones getting ready (scale-ups, replacements, standbys)
+    // within the target plus maxRecycling.
+    let over = "";
+    const check = (): void => {
+      const s = pool.stats();
+      const count = (...states: string[]): number => s.workers.filter((w) => states.includes(w.state)).length;
+      const ready = count("ready");
+      const coming = count("starting", "standby");
+      if (s.size < min || s.size > max || ready > s.size || coming > s.size + 2) {
+        over ||= `size ${s.size}, ready ${ready}, starting or standby ${coming}`;
+      }
+    };
+    pool.addEventListener("workerstart", check);
+    pool.addEventListener("workerexit", check);
+    let submitted = 0;
+    for (let round = 0; round < 3; round++) {
+      const n = 18;
+      const burst = Array.from({ length: n }, (_, i) => pool.submit(5 + (i % 4) * 5, { name: "sleep" }));
+      submitted += n;
+      expect(await Promise.all(burst)).toEqual(Array.from({ length: n }, (_, i) => 5 + (i % 4) * 5));
+      // idle: back to minWorkers, recycled workers and all
+      await next(pool, "scaledown", (d: { workers: number }) => d.workers === min);
+      await waitFor(
+        () => pool.stats().workers.length === min && pool.stats().workers.every((w) => w.state === "ready"),
+        30_000,
+        `round ${round}: ${min} serving worker and no other`,
+      );
+    }
+    expect(over).toBe("");
+    const s = pool.stats();
+    expect(s.size).toBe(min);
+    expect([s.completed, s.failed, s.cancelled, s.queued, s.running]).toEqual([submitted, 0, 0, 0, 0]);
+    expect(s.retirements.maxTasks ?? 0).toBeGreaterThan(0);
+    expect(s.retirements.idle ?? 0).toBeGreaterThan(0);
+    // Every worker that started is either still here or retired, and every scale-down is an idle retirement.
+    const after = pool.stats();
+    const retired = Object.values(after.retirements).reduce((a, b) => a + (b ?? 0), 0);
+    expect(after.workersStarted).toBe(retired + min);
+    expect(after.retirements.idle).toBe(after.scaleDowns);
+    expect(after.scaleUps).toBeGreaterThanOrEqual(3);
+    await pool.close();
+  }, 90_000);
 
   it("a crash while scaling loses no other task; the crashed worker is restarted within the target", async () => {
     const pool = make<number, unknown>({ module, adapter, minWorkers: 1, maxWorkers: 3, idleTimeout: 60_000 });
