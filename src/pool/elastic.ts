@@ -169,8 +169,7 @@ export class Elastic {
     }
     const t = now();
     for (const slot of host.slots) {
-      // A worker with a replacement started early is being replaced (count unchanged): not idle-retired.
-      if (slot.life.phase !== "ready" || slot.retiring !== null || slot.replacement !== null) continue;
+      if (slot.life.phase !== "ready" || slot.retiring !== null) continue;
       const rec = this.seen.get(slot);
       if (rec === undefined || slot.outstanding.size > 0 || rec.done !== slot.tasksDone) {
         this.seen.set(slot, { done: slot.tasksDone, since: t });
@@ -180,6 +179,10 @@ export class Elastic {
       this.size--;
       this.scaleDowns++;
       host.planRetire(slot, "idle", true);
+      // A replacement started early (near maxTasks or maxAge) goes with it: the count drops by one.
+      // Skipping such a worker instead would keep the pool above minWorkers while it idles.
+      const early = slot.replacement;
+      if (early !== null) host.planRetire(early, "idle", true);
       host.emit("scaledown", { workers: this.size, reason: "idle" });
     }
   }
