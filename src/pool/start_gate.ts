@@ -36,7 +36,7 @@ export class StartGate {
     this.wait?.reject(error);
   }
 
-  /** Resolves when `empty()` holds, checked now and at each {@link checkEmpty}. */
+  /** Resolves once the workers are gone: now if `empty`, else at a later `checkEmpty(true)`. */
   whenEmpty(empty: boolean): Promise<void> {
     return new Promise((resolve) => {
       this.emptyWaiters.push(resolve);
