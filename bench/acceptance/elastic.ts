@@ -5,10 +5,13 @@
  *
  *   node --import tsx bench/acceptance/elastic.ts [maxWorkers=4] [tasks=10000] [idleTimeout=1000]
  *
- * Prints one JSON line.
+ * Prints one JSON line, with the host's load average at the start (the machine may be shared) and
+ * when the cold burst's workers became ready (from its first submit).
  */
+import { loadavg } from "node:os";
 import { Pool } from "../../mod.ts";
 
+const load = loadavg().map((l) => Number(l.toFixed(2)));
 const argv = globalThis.process?.argv ?? [];
 const maxWorkers = Number(argv[2] ?? 4);
 const tasks = Number(argv[3] ?? 10_000);
@@ -40,8 +43,15 @@ const downAt = new Promise<number>((resolve) =>
     if (e.detail.workers === 0) resolve(performance.now());
   }),
 );
+const readyAt: number[] = [];
+const onStart = (): void => {
+  readyAt.push(performance.now());
+};
+elastic.addEventListener("workerstart", onStart);
 // From 0 workers: the burst pays the spawns (the fixed pool's were paid before its timing).
+const coldFrom = performance.now();
 const coldMs = await burst(elastic);
+elastic.removeEventListener("workerstart", onStart);
 const idleFrom = performance.now();
 const backToMin = (await downAt) - idleFrom;
 // A second burst on the scaled-down pool, after the first: what a recurring burst sees.
@@ -57,6 +67,7 @@ console.log(
     tasks,
     maxWorkers,
     idleTimeout,
+    loadAverage: load,
     peakWorkers: peak,
     reachedMax: peak === maxWorkers,
     backToMinMs: Math.round(backToMin),
@@ -67,6 +78,7 @@ console.log(
     elasticColdTasksPerSec: rate(coldMs),
     elasticRepeatTasksPerSec: rate(warmMs),
     coldRatio: Number((fixedMs / coldMs).toFixed(3)),
+    coldReadyMs: readyAt.map((t) => Math.round(t - coldFrom)),
     repeatRatio: Number((fixedMs / warmMs).toFixed(3)),
   }),
 );

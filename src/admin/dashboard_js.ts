@@ -146,13 +146,14 @@ export const DASHBOARD_JS: string = String.raw`"use strict";
     var title = el("h2", { text: name });
     var state = el("span", { className: "badge" });
     var info = el("span", { className: "muted" });
+    var bounds = el("span", { className: "muted", "data-bounds": "" });
     var size = el("input", { type: "number", min: "1", max: "1024", "aria-label": "workers" });
     var resize = el("button", { type: "button", "data-action": "resize", text: "Resize" });
     resize.addEventListener("click", function () {
       var n = Number(size.value);
       request("POST", "pools/" + encodeURIComponent(name) + "/resize", { workers: n }).then(function (ok) { if (ok) poll(); });
     });
-    var head = el("div", { className: "pool-head" }, [title, state, info, el("span", { className: "spacer" }), el("label", { text: "workers " }), size, resize]);
+    var head = el("div", { className: "pool-head" }, [title, state, info, bounds, el("span", { className: "spacer" }), el("label", { text: "workers " }), size, resize]);
     var keys = [["submitted", "submitted"], ["completed", "completed"], ["failed", "failed"], ["cancelled", "cancelled"],
       ["queued", "queue depth"], ["running", "running"], ["throughput", "tasks/s"], ["p95", "run p95"]];
     var counters = {};
@@ -179,7 +180,7 @@ export const DASHBOARD_JS: string = String.raw`"use strict";
     var node = el("section", { className: "pool", "data-pool": name }, [head, counterRow, el("h3", { text: "Last minutes" }), chartRow,
       el("h3", { text: "Workers" }), workers, el("h3", { text: "Recent retirements" }), exits]);
     document.getElementById("pools").appendChild(node);
-    return { node: node, state: state, info: info, size: size, resize: resize, counters: counters, charts: charts, workersBody: workersBody, exitsBody: exitsBody, sizeTouched: false };
+    return { node: node, state: state, info: info, bounds: bounds, size: size, resize: resize, counters: counters, charts: charts, workersBody: workersBody, exitsBody: exitsBody, sizeTouched: false };
   }
 
   function renderWorkers(section, name, workers) {
@@ -302,6 +303,12 @@ export const DASHBOARD_JS: string = String.raw`"use strict";
       section.state.textContent = p.state;
       section.state.className = "badge " + stateClass(p.state);
       section.info.textContent = p.adapter + " \u00b7 " + p.workers.filter(function (w) { return w.state === "ready"; }).length + " ready of " + p.size;
+      // An elastic pool: its bounds, which are also the range resize() accepts.
+      var elastic = p.minWorkers !== undefined && p.minWorkers < p.maxWorkers;
+      section.bounds.textContent = elastic ? "\u00b7 elastic " + p.minWorkers + "\u2013" + p.maxWorkers + " workers" : "";
+      section.bounds.setAttribute("data-bounds", elastic ? p.minWorkers + "-" + p.maxWorkers : "");
+      section.size.min = String(elastic ? p.minWorkers : 1);
+      section.size.max = String(elastic ? p.maxWorkers : 1024);
       if (document.activeElement !== section.size) section.size.value = String(p.size);
       section.resize.disabled = !controls;
       section.size.disabled = !controls;

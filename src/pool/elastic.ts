@@ -1,13 +1,15 @@
 /**
- * The elastic pool: `minWorkers` .. `maxWorkers` with `idleTimeout`. Scales the supervisor's
- * target (`size`) up on queue pressure and down when a worker has been idle too long. The
- * supervisor keeps `size` workers as before (crash restarts and planned replacements do not
- * change the count); only this file moves `size` between the bounds.
+ * The pool's target size and the elastic pool: `minWorkers` .. `maxWorkers` with `idleTimeout`.
+ * The target (`size`) moves up on queue pressure, down when a worker has been idle too long, and
+ * to what `resize()` asks. The supervisor keeps `size` workers (crash restarts and planned
+ * replacements do not change the count); only this file moves `size`.
  */
 import { MAX_WORKERS } from "../util/limits.ts";
 import { rangeError, show, typeError } from "../util/validate.ts";
-import type { PoolEmit } from "./events.ts";
+import type { PoolEmit, RetireReason } from "./events.ts";
+import type { ResolvedOptions } from "./options.ts";
 import type { PoolState } from "./stats.ts";
+import { serving } from "./worker_lifecycle.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
 const now = (): number => performance.now();
@@ -60,31 +62,48 @@ export function resolveElastic(o: Record<string, unknown>, defaultWorkers: numbe
   return { workers: minWorkers, minWorkers, maxWorkers, idleTimeout };
 }
 
-/** What the elastic logic needs from the supervisor. */
+/** What the elastic logic needs from the supervisor (it owns the workers and their lifecycles). */
 export interface ElasticHost {
-  size: number;
   readonly slots: ReadonlySet<WorkerSlot>;
   readonly state: PoolState;
-  readonly concurrency: number;
-  emit: PoolEmit;
-  /** Workers started but not ready yet (spawned or waiting for back-off). */
+  readonly emit: PoolEmit;
+  /** Workers started for the target but not ready yet (spawned or waiting for back-off). */
   starting(): number;
+  /** Start workers until `size` of them take tasks (or will, once started). */
   ensureCapacity(): void;
-  retireIdle(slot: WorkerSlot): void;
+  planRetire(slot: WorkerSlot, reason: RetireReason, handBack: boolean): void;
 }
 
+/** The options the target size follows. */
+export type ElasticOptions = Pick<
+  ResolvedOptions,
+  "workers" | "minWorkers" | "maxWorkers" | "idleTimeout" | "concurrency"
+>;
+
+/**
+ * The target number of workers (`size`) and what moves it: `resize()`, queue pressure and idle
+ * workers (an elastic pool), each within minWorkers .. maxWorkers.
+ */
 export class Elastic {
+  /** The target: the supervisor keeps this many workers. */
+  size: number;
+  minWorkers: number;
+  maxWorkers: number;
   scaleUps = 0;
   scaleDowns = 0;
+  private readonly idleTimeout: number;
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private readonly seen = new WeakMap<WorkerSlot, { done: number; since: number }>();
 
   constructor(
-    public minWorkers: number,
-    public maxWorkers: number,
-    private readonly idleTimeout: number,
+    private readonly opts: ElasticOptions,
     private readonly host: ElasticHost,
-  ) {}
+  ) {
+    this.size = opts.workers;
+    this.minWorkers = opts.minWorkers;
+    this.maxWorkers = opts.maxWorkers;
+    this.idleTimeout = opts.idleTimeout;
+  }
 
   get elastic(): boolean {
     return this.minWorkers < this.maxWorkers;
@@ -93,30 +112,45 @@ export class Elastic {
   /** Tasks wait and no worker can take one: add workers (never while closing). */
   pressure(queued: number): void {
     const host = this.host;
-    if (!this.elastic || host.state !== "running" || host.size >= this.maxWorkers) return;
-    const needed = Math.ceil(queued / host.concurrency) - host.starting();
-    const add = Math.min(needed, this.maxWorkers - host.size);
+    if (!this.elastic || host.state !== "running" || this.size >= this.maxWorkers) return;
+    const needed = Math.ceil(queued / this.opts.concurrency) - host.starting();
+    const add = Math.min(needed, this.maxWorkers - this.size);
     if (add <= 0) return;
-    host.size += add;
+    this.size += add;
     this.scaleUps++;
-    host.emit("scaleup", { workers: host.size, reason: "queue" });
+    host.emit("scaleup", { workers: this.size, reason: "queue" });
     host.ensureCapacity();
     this.arm();
   }
 
   /** resize(n): a fixed pool gets both bounds; an elastic one a target within its bounds. */
-  resized(workers: number): void {
+  resize(workers: number): void {
     if (!this.elastic) {
       this.minWorkers = workers;
       this.maxWorkers = workers;
-      return;
-    }
-    if (workers < this.minWorkers || workers > this.maxWorkers) {
+    } else if (workers < this.minWorkers || workers > this.maxWorkers) {
       throw new RangeError(
         `mpms: resize(${workers}) must be within "minWorkers" (${this.minWorkers}) and "maxWorkers" (${this.maxWorkers})`,
       );
+    } else if (workers > this.minWorkers) this.arm();
+    this.size = workers;
+    const state = this.host.state;
+    // Before the first workers are up, the new size applies once start() completes (started()).
+    if (state === "idle" || state === "starting") return;
+    const active = [...this.host.slots].filter((s) => serving(s.life));
+    if (active.length < workers) {
+      this.host.ensureCapacity();
+      return;
     }
-    if (workers > this.minWorkers) this.arm();
+    // Retire the least busy workers first.
+    active.sort((a, b) => a.outstanding.size - b.outstanding.size);
+    for (let i = 0; i < active.length - workers; i++) this.host.planRetire(active[i] as WorkerSlot, "resize", true);
+  }
+
+  /** The first workers are up: apply a resize() that came while the pool was starting. */
+  started(): void {
+    const active = [...this.host.slots].filter((s) => serving(s.life)).length;
+    if (active !== this.size) this.resize(this.size);
   }
 
   private arm(): void {
@@ -129,24 +163,27 @@ export class Elastic {
   /** Retire workers idle longer than idleTimeout, down to minWorkers. */
   private sweep(): void {
     const host = this.host;
-    if (host.state !== "running" || host.size <= this.minWorkers) {
+    if (host.state !== "running" || this.size <= this.minWorkers) {
       this.stop();
       return;
     }
     const t = now();
     for (const slot of host.slots) {
-      // A worker with a replacement started early is being replaced (count unchanged): not idle-retired.
-      if (slot.life.phase !== "ready" || slot.retiring !== null || slot.replacement !== null) continue;
+      if (slot.life.phase !== "ready" || slot.retiring !== null) continue;
       const rec = this.seen.get(slot);
       if (rec === undefined || slot.outstanding.size > 0 || rec.done !== slot.tasksDone) {
         this.seen.set(slot, { done: slot.tasksDone, since: t });
         continue;
       }
-      if (t - rec.since < this.idleTimeout || host.size <= this.minWorkers) continue;
-      host.size--;
+      if (t - rec.since < this.idleTimeout || this.size <= this.minWorkers) continue;
+      this.size--;
       this.scaleDowns++;
-      host.retireIdle(slot);
-      host.emit("scaledown", { workers: host.size, reason: "idle" });
+      host.planRetire(slot, "idle", true);
+      // A replacement started early (near maxTasks or maxAge) goes with it: the count drops by one.
+      // Skipping such a worker instead would keep the pool above minWorkers while it idles.
+      const early = slot.replacement;
+      if (early !== null) host.planRetire(early, "idle", true);
+      host.emit("scaledown", { workers: this.size, reason: "idle" });
     }
   }
 

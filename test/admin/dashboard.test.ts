@@ -29,6 +29,39 @@ const skipReason =
 if (skipReason) console.warn(`[admin dashboard] browser test skipped: ${skipReason}`);
 
 const makePool = usePools();
+
+/** Headless Chromium on a fresh profile, closed (and the profile removed) after the test. */
+async function openPage(): Promise<{ page: import("playwright-core").Page; errors: string[] }> {
+  const { chromium } = await import("playwright-core");
+  const userDataDir = mkdtempSync(join(tmpdir(), "mpms-chromium-"));
+  cleanups.push(() => rmSync(userDataDir, { recursive: true, force: true }));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    viewport: { width: 1280, height: 720 },
+    colorScheme: "light",
+  });
+  cleanups.push(() => context.close());
+  context.setDefaultTimeout(5000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => errors.push(`page: ${error.message}`));
+  page.on("requestfailed", (request) => errors.push(`request failed: ${request.url()}`));
+  return { page, errors };
+}
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -40,7 +73,6 @@ describe.skipIf(skipReason !== null)(
     it(
       "loads without console errors, shows the workers, updates the charts, and recycles a worker",
       async () => {
-        const { chromium } = await import("playwright-core");
         const pool = makePool({ module: fixture("admin/tasks.ts"), workers: 3, heartbeat: { interval: 200 } });
         await pool.start();
         const shutdown = new Shutdown({ exit: false, logger: false });
@@ -66,33 +98,7 @@ describe.skipIf(skipReason !== null)(
           await load;
         });
 
-        const userDataDir = mkdtempSync(join(tmpdir(), "mpms-chromium-"));
-        cleanups.push(() => rmSync(userDataDir, { recursive: true, force: true }));
-        const context = await chromium.launchPersistentContext(userDataDir, {
-          executablePath: CHROMIUM,
-          headless: true,
-          args: [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-          ],
-          viewport: { width: 1280, height: 720 },
-          colorScheme: "light",
-        });
-        cleanups.push(() => context.close());
-        context.setDefaultTimeout(5000);
-        const page = context.pages()[0] ?? (await context.newPage());
-        const errors: string[] = [];
-        page.on("console", (message) => {
-          if (message.type() === "error") errors.push(`console: ${message.text()}`);
-        });
-        page.on("pageerror", (error) => errors.push(`page: ${error.message}`));
-        page.on("requestfailed", (request) => errors.push(`request failed: ${request.url()}`));
+        const { page, errors } = await openPage();
 
         const response = await page.goto(`${server.url}/`);
         expect(response?.status()).toBe(200);
@@ -159,5 +165,46 @@ describe.skipIf(skipReason !== null)(
       },
       DOCS ? 150_000 : 30_000,
     );
+
+    it("an elastic pool shows its minWorkers and maxWorkers, and the resize field takes that range", async () => {
+      const elastic = makePool({
+        module: fixture("admin/tasks.ts"),
+        minWorkers: 1,
+        maxWorkers: 3,
+        idleTimeout: 60_000,
+      });
+      const fixed = makePool({ module: fixture("admin/tasks.ts"), workers: 2 });
+      await Promise.all([elastic.start(), fixed.start()]);
+      const server: AdminServer = await serveAdmin({ pools: { burst: elastic, steady: fixed }, token: TOKEN, port: 0 });
+      cleanups.push(() => server.close({ timeout: 1000 }));
+      const { page, errors } = await openPage();
+      expect((await page.goto(`${server.url}/`))?.status()).toBe(200);
+
+      const burst = page.locator('section[data-pool="burst"]');
+      const bounds = burst.locator("[data-bounds]");
+      await expect.poll(() => bounds.getAttribute("data-bounds"), { timeout: 5000 }).toBe("1-3");
+      expect(await bounds.textContent()).toBe("\u00b7 elastic 1\u20133 workers");
+      const size = burst.locator('input[aria-label="workers"]');
+      expect([await size.getAttribute("min"), await size.getAttribute("max")]).toEqual(["1", "3"]);
+      expect(await size.inputValue()).toBe("1");
+
+      // a fixed pool shows no bounds of its own (min = max = workers)
+      const steady = page.locator('section[data-pool="steady"]');
+      await expect.poll(() => steady.locator(".badge").textContent(), { timeout: 5000 }).toBe("running");
+      expect(await steady.locator("[data-bounds]").getAttribute("data-bounds")).toBe("");
+      expect(await steady.locator("[data-bounds]").textContent()).toBe("");
+      expect(await steady.locator('input[aria-label="workers"]').getAttribute("max")).toBe("1024");
+
+      // scaled up under a burst: the target moves, the bounds stay
+      const ups = new Promise<void>((resolve) =>
+        elastic.addEventListener("scaleup", (e) => e.detail.workers === 3 && resolve()),
+      );
+      const tasks = Array.from({ length: 30 }, () => elastic.submit(20, { name: "sleep" }));
+      await ups;
+      await expect.poll(() => size.inputValue(), { timeout: 5000 }).toBe("3");
+      expect(await bounds.getAttribute("data-bounds")).toBe("1-3");
+      await Promise.all(tasks);
+      expect(errors).toEqual([]);
+    }, 30_000);
   },
 );

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Pool } from "../../mod.ts";
-import { adapters, caught, fixture, usePools } from "../helpers.ts";
+import { adapters, caught, fixture, usePools, waitFor } from "../helpers.ts";
 
 const module = fixture("tasks.ts");
 
@@ -73,10 +73,11 @@ describe.each(adapters)("elastic pool on the %s adapter", (adapter) => {
     // of 20 ms tasks ended before a process worker was ready in CI at load average 8)
     const burst = Promise.all(Array.from({ length: 30 }, () => pool.submit(150, { name: "sleep" })));
     expect((await atMax).workers).toBe(3);
-    // the new workers take queued work
+    // listening from here: a worker that starts after the burst (a loaded machine) may idle out early
+    const atMin = next<{ workers: number; reason: string }>(pool, "scaledown", (d) => d.workers === 1, 60_000);
+    // the new workers take queued work (or start after the burst, on a loaded machine)
     await burst;
-    expect(pool.stats().workersStarted).toBe(3);
-    const atMin = next<{ workers: number; reason: string }>(pool, "scaledown", (d) => d.workers === 1);
+    await waitFor(() => pool.stats().workersStarted === 3, 30_000, "the scaled-up workers ready");
     const down = await atMin;
     expect(down.reason).toBe("idle");
     const s = pool.stats();
@@ -112,6 +113,141 @@ describe.each(adapters)("elastic pool on the %s adapter", (adapter) => {
     expect(later).toBe(0);
     expect(pool.stats().scaleUps).toBe(upsAtClose);
     expect((await Promise.all(tasks)).length).toBe(8);
+  }, 60_000);
+
+  it("no scale-up while closing, even with a queue that would grow a running pool", async () => {
+    // One task per worker (no prefetch), so the queue stays in the pool's hands.
+    const pool = make<number, number>({
+      module,
+      adapter,
+      minWorkers: 1,
+      maxWorkers: 3,
+      idleTimeout: 60_000,
+      prefetch: 0,
+    });
+    await pool.start();
+    pool.resize(3); // at maxWorkers: the queue below does not grow the pool while it runs
+    await waitFor(() => pool.stats().workersStarted === 3, 30_000, "three workers ready");
+    let ups = 0;
+    pool.addEventListener("scaleup", () => ups++);
+    const tasks = Array.from({ length: 12 }, (_, i) => pool.submit(30 + i, { name: "sleep" }));
+    expect(pool.stats().queued).toBe(9);
+    expect(ups).toBe(0);
+    const closed = pool.close();
+    const atClose = pool.stats();
+    expect([atClose.state, atClose.queued]).toEqual(["closing", 9]);
+    // Down to 1 with 9 tasks queued: a running pool would scale straight back up at the dispatch
+    // that follows (resize's own); a closing one must not.
+    pool.resize(1);
+    expect(pool.stats().size).toBe(1);
+    await closed;
+    expect(await Promise.all(tasks)).toEqual(Array.from({ length: 12 }, (_, i) => 30 + i));
+    const s = pool.stats();
+    expect(ups).toBe(0);
+    expect(s.scaleUps).toBe(atClose.scaleUps);
+    expect(s.workersStarted).toBe(3);
+    expect(s.size).toBe(1);
+    expect(s.completed).toBe(12);
+  }, 60_000);
+
+  it("idle retirement and make-before-break recycling (maxTasks) together: no task lost, the count stays in bounds", async () => {
+    const min = 1;
+    const max = 3;
+    const pool = make<number, number>({
+      module,
+      adapter,
+      minWorkers: min,
+      maxWorkers: max,
+      idleTimeout: 150,
+      maxTasks: 4,
+      maxRecycling: 2,
+    });
+    await pool.start();
+    // Each time a worker becomes ready or exits: the target within the bounds, the serving
+    // workers within the target, and the ones getting ready (scale-ups, replacements, standbys)
+    // within the target plus maxRecycling.
+    let over = "";
+    const check = (): void => {
+      const s = pool.stats();
+      const count = (...states: string[]): number => s.workers.filter((w) => states.includes(w.state)).length;
+      const ready = count("ready");
+      const coming = count("starting", "standby");
+      if (s.size < min || s.size > max || ready > s.size || coming > s.size + 2) {
+        over ||= `size ${s.size}, ready ${ready}, starting or standby ${coming}`;
+      }
+    };
+    pool.addEventListener("workerstart", check);
+    pool.addEventListener("workerexit", check);
+    let submitted = 0;
+    for (let round = 0; round < 3; round++) {
+      const n = 18;
+      const burst = Array.from({ length: n }, (_, i) => pool.submit(5 + (i % 4) * 5, { name: "sleep" }));
+      submitted += n;
+      expect(await Promise.all(burst)).toEqual(Array.from({ length: n }, (_, i) => 5 + (i % 4) * 5));
+      // idle: back to minWorkers, recycled workers and all
+      await next(pool, "scaledown", (d: { workers: number }) => d.workers === min);
+      await waitFor(
+        () => pool.stats().workers.length === min && pool.stats().workers.every((w) => w.state === "ready"),
+        30_000,
+        `round ${round}: ${min} serving worker and no other`,
+      );
+    }
+    expect(over).toBe("");
+    const s = pool.stats();
+    expect(s.size).toBe(min);
+    expect([s.completed, s.failed, s.cancelled, s.queued, s.running]).toEqual([submitted, 0, 0, 0, 0]);
+    expect(s.retirements.maxTasks ?? 0).toBeGreaterThan(0);
+    expect(s.retirements.idle ?? 0).toBeGreaterThan(0);
+    // Every worker that started is either still here or retired, and every scale-down is an idle retirement.
+    const after = pool.stats();
+    const retired = Object.values(after.retirements).reduce((a, b) => a + (b ?? 0), 0);
+    expect(after.workersStarted).toBe(retired + min);
+    // each scale-down retires one worker, and with it a replacement started early for it, if any
+    expect(after.retirements.idle ?? 0).toBeGreaterThanOrEqual(after.scaleDowns);
+    expect(after.scaleUps).toBeGreaterThanOrEqual(3);
+    await pool.close();
+  }, 90_000);
+
+  it("an idle worker whose replacement started early (near maxTasks) still scales down, with its replacement", async () => {
+    // One task at a time per worker, so each round of two gives each worker one task.
+    const pool = make<number, number>({
+      module,
+      adapter,
+      minWorkers: 1,
+      maxWorkers: 2,
+      // longer than a spawn on a loaded machine: the first worker must not retire while the second starts
+      idleTimeout: 4000,
+      prefetch: 0,
+      maxTasks: 4,
+      maxRecycling: 2,
+    });
+    await pool.start();
+    pool.resize(2); // two workers with no task yet
+    await waitFor(
+      () => pool.stats().workers.filter((w) => w.state === "ready").length === 2,
+      30_000,
+      "two workers ready",
+    );
+    // Three tasks each: at the third, two done and the spawn time known, each worker's replacement
+    // starts early (make before break), and the fourth never comes.
+    for (let round = 0; round < 3; round++) {
+      expect(await Promise.all([pool.submit(30, { name: "sleep" }), pool.submit(30, { name: "sleep" })])).toEqual([
+        30, 30,
+      ]);
+    }
+    await waitFor(
+      () => pool.stats().workers.filter((w) => w.state === "standby").length === 2,
+      30_000,
+      "both early replacements ready (standby)",
+    );
+    const down = await next<{ workers: number }>(pool, "scaledown", (d) => d.workers === 1, 20_000);
+    expect(down.workers).toBe(1);
+    // the retired worker's replacement went with it; the other keeps its own (make before break)
+    await waitFor(() => pool.stats().workers.length === 2, 10_000, "the retired pair gone");
+    const s = pool.stats();
+    expect(s.workers.map((w) => w.state).sort()).toEqual(["ready", "standby"]);
+    expect([s.size, s.scaleDowns, s.retirements.idle, s.completed, s.failed]).toEqual([1, 1, 2, 6, 0]);
+    await pool.close();
   }, 60_000);
 
   it("a crash while scaling loses no other task; the crashed worker is restarted within the target", async () => {
