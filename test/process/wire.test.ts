@@ -106,6 +106,31 @@ describe.each(processAdapters)("wire format of the %s adapter", (adapter) => {
     await pool.close();
   });
 
+  it("every view arrives on an ArrayBuffer holding only its own bytes, small or large", async () => {
+    const pool = make({ module, adapter, workers: 1 });
+    await pool.start();
+    // 3 bytes: Buffer's pool on the way (a slice of a shared 8 KiB buffer), 1 MiB: a buffer of its own
+    for (const length of [3, 5000, 1 << 20]) {
+      const sent = {
+        bytes: pattern(length),
+        words: new Uint16Array(pattern(length * 2).buffer),
+        raw: pattern(length).buffer,
+      };
+      const echoed = (await pool.submit(sent)) as typeof sent;
+      for (const view of [echoed.bytes, echoed.words]) {
+        expect(view.byteOffset).toBe(0);
+        expect(view.buffer.byteLength).toBe(view.byteLength);
+      }
+      expectSameBinary(echoed.bytes, sent.bytes);
+      expectSameBinary(echoed.words, sent.words);
+      expectSameBinary(echoed.raw, sent.raw);
+      const made = (await pool.submit(length, { name: "makeBytes" })) as Uint8Array;
+      expect(made.buffer.byteLength).toBe(length);
+      expectSameBinary(made, pattern(length));
+    }
+    await pool.close();
+  });
+
   it("a value that cannot be carried fails its own task, naming its path", async () => {
     const pool = make({ module, adapter, workers: 1 });
     await pool.start();
