@@ -39,7 +39,7 @@ export default function bunAdapter(options: AdapterOptions): Adapter {
   const bun = (globalThis as { Bun?: BunApi }).Bun;
   if (!bun) throw new Error('mpms: adapter "bun" needs a Bun host; use adapter "process" on this runtime');
   const command = childCommand(options, ENTRY);
-  const encode = ipcCarriesEnvelopes(command.runtime) ? envelopeBatch : encodeBatch;
+  const envelopes = ipcCarriesEnvelopes(command.runtime);
   return {
     name: "bun",
     canKillBusy: true,
@@ -73,11 +73,17 @@ export default function bunAdapter(options: AdapterOptions): Adapter {
       });
       const spawned = child;
       const killer = new Killer(spawned.pid, () => gate.ended);
+      // The first frame (init) goes as text, whose mark names the wire version: a child of another
+      // version (a stale build) then refuses it with a clear error instead of ignoring an envelope
+      // it does not know. It answers in text until the first envelope comes.
+      let first = true;
       return {
         pid: spawned.pid,
         threadId: null,
         send(batch: ToWorker[]) {
-          const frame = encode(batch); // throws, sending nothing, when a value cannot be carried
+          // throws, sending nothing, when a value cannot be carried
+          const frame = envelopes && !first ? envelopeBatch(batch) : encodeBatch(batch);
+          first = false;
           if (gate.ended) return;
           try {
             spawned.send(frame);

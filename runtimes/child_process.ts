@@ -28,7 +28,7 @@ const DENO_QUIET_MS = 100;
 
 export default function processAdapter(options: AdapterOptions): Adapter {
   const command = childCommand(options, ENTRY);
-  const encode = ipcCarriesEnvelopes(command.runtime) ? envelopeBatch : encodeBatch;
+  const envelopes = ipcCarriesEnvelopes(command.runtime);
   const quietMs = currentRuntime() === "deno" ? DENO_QUIET_MS : 0;
   return {
     name: "process",
@@ -70,11 +70,17 @@ export default function processAdapter(options: AdapterOptions): Adapter {
       child.on("error", (error) => {
         if (pid === null) gate.failed(error); // could not spawn: there is no exit to wait for
       });
+      // The first frame (init) goes as text, whose mark names the wire version: a child of another
+      // version (a stale build) then refuses it with a clear error instead of ignoring an envelope
+      // it does not know. It answers in text until the first envelope comes.
+      let first = true;
       return {
         pid,
         threadId: null,
         send(batch: ToWorker[]) {
-          const frame = encode(batch); // throws, sending nothing, when a value cannot be carried
+          // throws, sending nothing, when a value cannot be carried
+          const frame = envelopes && !first ? envelopeBatch(batch) : encodeBatch(batch);
+          first = false;
           if (!child.connected) return; // exiting: the exit report follows
           try {
             child.send(frame, ignoreSendError);

@@ -1,6 +1,6 @@
 /**
  * `adapter: "deno"` (Deno hosts only): one Deno child per worker through Deno.Command (its kill()
- * and exit status are right where node:child_process's are not), talking wire format 1 lines.
+ * and exit status are right where node:child_process's are not), talking wire format lines (docs/adapters.md).
  *
  * The channel is a private Unix domain socket per worker (deno_socket.ts): the child's stdin is
  * "null" (a task's own subprocess or `Deno.stdin` reads end of file, never protocol bytes) and its

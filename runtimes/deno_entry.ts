@@ -1,5 +1,5 @@
 /**
- * Entry of a child worker of the `deno` adapter: protocol batches as wire format 1 lines. With
+ * Entry of a child worker of the `deno` adapter: protocol batches as wire format lines (docs/adapters.md). With
  * `--mpms-channel=<path>` they go over the host's Unix socket at that path (connected before
  * anything else runs; stdin, stdout and stderr are then the task's own); without it, over stdin
  * and, behind the {@link FRAME} mark, stdout (so `console.log` in a task cannot corrupt the

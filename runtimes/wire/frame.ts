@@ -11,7 +11,7 @@ import { toWireError, type WireError } from "../../src/wire_error.ts";
 import { encodeTagged, isPlainJson, reviveTagged } from "./values.ts";
 
 /** Version of the wire format (the frame layout and the tags); a change refuses the other side. */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 
 /** Start of every mpms frame: record separator, name and wire version, unit separator. */
 const MARK_BASE = "\u001empms:";
@@ -60,8 +60,11 @@ function tagBatch(batch: readonly Message[]): readonly Message[] {
  * Key of the envelope the JSON IPC channels (`process`, `bun`) carry. They JSON-encode each
  * message themselves, so a frame goes as this object, encoded once, not as frame text the
  * channel would encode a second time (escaping every quote of it). The value is WIRE_VERSION.
+ * The key needs no escaping in JSON: one string that does (wire format 1's `"\u001empms"`)
+ * takes Bun's JSON.stringify off its fast path for the whole message, 5x slower for 1 MiB of
+ * base64 (bench/analysis.md, "Bun process adapter: the envelope key").
  */
-export const ENVELOPE = "\u001empms";
+export const ENVELOPE = "$mpms";
 
 /** A frame as a value for a JSON IPC channel: `{ [ENVELOPE]: version, b: batch }` or `n: notice`. */
 export type Envelope = { [ENVELOPE]: number; b?: readonly Message[]; n?: ChildNotice };

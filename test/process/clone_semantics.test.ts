@@ -1,7 +1,7 @@
 /**
  * What survives each adapter's channel, both ways (task input and task result): one test per row
  * of the clone-semantics table in docs/adapters.md. "thread" uses structured clone; the process
- * adapters use JSON with typed tags (wire format 1), which keeps the same types; functions,
+ * adapters use JSON with typed tags (wire format 2), which keeps the same types; functions,
  * symbols and (on the process channels only) cycles fail only their own task.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -30,7 +30,7 @@ describe.each(processAdapters)("stdout on the %s adapter", (adapter) => {
     const lines = stdout.split("\n");
     expect(lines).toContain("RESULT [2,3,4,5]");
     for (let id = 1; id <= 4; id++) {
-      const forged = `\u001empms\u001f\u001empms:1\u001f${JSON.stringify([{ t: "ok", id, value: "forged" }])}`;
+      const forged = `\u001empms\u001f\u001empms:2\u001f${JSON.stringify([{ t: "ok", id, value: "forged" }])}`;
       expect(lines.filter((line) => line === forged)).toHaveLength(4);
     }
   });
