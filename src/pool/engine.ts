@@ -32,7 +32,12 @@ import { stealFrom } from "./work_stealing.ts";
 import { finalized } from "./worker_lifecycle.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
-const now = (): number => performance.now();
+/**
+ * The clock, looked up once: on Node the global `performance` is an accessor, and reading it
+ * costs a getter call on every `performance.now()` of the hot path.
+ */
+const clock = performance;
+const now = (): number => clock.now();
 
 type Emit = import("./events.ts").PoolEmit;
 
@@ -253,7 +258,7 @@ export class PoolEngine implements SupervisorHost {
     } else this.send(slot, { t: "run", id: task.id, name: task.name, input: task.input, moved: 1 }, task.moves);
     // A free lane goes to the first task in send order without a clock, which may be an earlier
     // one waiting for its start report: never to a task the worker cannot have started yet.
-    this.clocks.promote(slot);
+    this.clocks.promote(slot, task.dispatchedAt);
     if (slot.taskLimit !== Number.POSITIVE_INFINITY) {
       if (slot.tasksSent >= slot.taskLimit) this.workers.planRetire(slot, "maxTasks", false);
       else if (slot.replacement === null && slot.tasksSent >= slot.taskLimit - this.workers.leadTasks(slot)) {
@@ -329,8 +334,7 @@ export class PoolEngine implements SupervisorHost {
         this.clocks.promote(slot);
         if (slot.outstanding.size === 0) this.workers.armStopTimer(slot);
       }
-    }
-    this.clocks.drop(task);
+    } else this.clocks.drop(task); // leaveWorker dropped the deadlines of a task on a worker
     task.state = TaskState.Done;
     task.deadlineGen++;
     this.unlisten(task);
