@@ -29,7 +29,7 @@ import { Clock, MAX_REQUEUES, Task, TaskState } from "./task.ts";
 import { TaskClocks } from "./task_clocks.ts";
 import { TaskQueue } from "./task_queue.ts";
 import { stealFrom } from "./work_stealing.ts";
-import { finalized } from "./worker_lifecycle.ts";
+import { finalized, stopSent } from "./worker_lifecycle.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
 /**
@@ -332,7 +332,10 @@ export class PoolEngine implements SupervisorHost {
         // The worker may still answer for a task the pool settled without its word.
         if (!fromWorker) slot.late.add(task.id);
         this.clocks.promote(slot);
-        if (slot.outstanding.size === 0) this.workers.armStopTimer(slot);
+        // Only a stopping worker has a stop timer to arm. Checked here so that the first time a
+        // serving worker runs empty (a pool going idle) adds no new call to this hot, optimized
+        // path: V8 would throw the optimized code away and compile it again.
+        if (slot.outstanding.size === 0 && stopSent(slot.life)) this.workers.armStopTimer(slot);
       }
     } else this.clocks.drop(task); // leaveWorker dropped the deadlines of a task on a worker
     task.state = TaskState.Done;
