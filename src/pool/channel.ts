@@ -50,42 +50,51 @@ export function checkBatch(batch: unknown, holds: (id: number) => boolean): stri
   return null;
 }
 
+/** Why `m` is refused: a plain function, not a closure made for every message checked. */
+function bad(m: Record<string, unknown>): string {
+  return `malformed ${String(m.t)} message: ${describeReceived(m)}`;
+}
+
+/**
+ * An id the worker does not hold is a late or repeated answer (the pool settled that task
+ * already): ignored by the engine, as before. Forged results are kept out by the channels' own
+ * framing.
+ */
+function foreignId(_id: number): null {
+  return null;
+}
+
 function checkMessage(msg: unknown, holds: (id: number) => boolean): string | null {
   if (msg === null || typeof msg !== "object" || Array.isArray(msg)) {
     return `not a message: ${describeReceived(msg)}`;
   }
   const m = msg as Record<string, unknown>;
-  const bad = (): string => `malformed ${String(m.t)} message: ${describeReceived(msg)}`;
-  // An id the worker does not hold is a late or repeated answer (the pool settled that task
-  // already): ignored by the engine, as before. Forged results are kept out by the channels'
-  // own framing.
-  const foreignId = (_id: number): null => null;
   switch (m.t as FromWorker["t"]) {
     case "ready":
       return null;
     case "initError":
-      return isWireError(m.error) ? null : bad();
+      return isWireError(m.error) ? null : bad(m);
     case "ok":
-      if (!isId(m.id) || !("value" in m)) return bad();
+      if (!isId(m.id) || !("value" in m)) return bad(m);
       return holds(m.id) ? null : foreignId(m.id);
     case "progress":
-      if (!isId(m.id) || !("value" in m)) return bad();
+      if (!isId(m.id) || !("value" in m)) return bad(m);
       return holds(m.id) ? null : foreignId(m.id);
     case "err":
-      if (!isId(m.id) || !isWireError(m.error) || (m.die !== undefined && typeof m.die !== "boolean")) return bad();
+      if (!isId(m.id) || !isWireError(m.error) || (m.die !== undefined && typeof m.die !== "boolean")) return bad(m);
       return holds(m.id) ? null : foreignId(m.id);
     case "started":
     case "returned":
-      return isIdList(m.ids) ? null : bad();
+      return isIdList(m.ids) ? null : bad(m);
     case "hb":
-      if (typeof m.mem !== "number") return bad();
-      if (m.runs !== undefined && !(Number.isSafeInteger(m.runs) && (m.runs as number) >= 0)) return bad();
-      return m.held === undefined || isIdList(m.held) ? null : bad();
+      if (typeof m.mem !== "number") return bad(m);
+      if (m.runs !== undefined && !(Number.isSafeInteger(m.runs) && (m.runs as number) >= 0)) return bad(m);
+      return m.held === undefined || isIdList(m.held) ? null : bad(m);
     case "stopped":
-      return m.error === undefined || isWireError(m.error) ? null : bad();
+      return m.error === undefined || isWireError(m.error) ? null : bad(m);
     case "exiting":
-      if (typeof m.code !== "number" || (m.id !== undefined && !isId(m.id))) return bad();
-      if (m.wait !== undefined && typeof m.wait !== "boolean") return bad();
+      if (typeof m.code !== "number" || (m.id !== undefined && !isId(m.id))) return bad(m);
+      if (m.wait !== undefined && typeof m.wait !== "boolean") return bad(m);
       return null;
     default:
       return `unknown message type: ${describeReceived(msg)}`;

@@ -29,10 +29,15 @@ import { Clock, MAX_REQUEUES, Task, TaskState } from "./task.ts";
 import { TaskClocks } from "./task_clocks.ts";
 import { TaskQueue } from "./task_queue.ts";
 import { stealFrom } from "./work_stealing.ts";
-import { alive, finalized } from "./worker_lifecycle.ts";
+import { alive, finalized, stopSent } from "./worker_lifecycle.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
-const now = (): number => performance.now();
+/**
+ * The clock, looked up once: on Node the global `performance` is an accessor, and reading it
+ * costs a getter call on every `performance.now()` of the hot path.
+ */
+const clock = performance;
+const now = (): number => clock.now();
 
 type Emit = import("./events.ts").PoolEmit;
 
@@ -253,7 +258,7 @@ export class PoolEngine implements SupervisorHost {
     } else this.send(slot, { t: "run", id: task.id, name: task.name, input: task.input, moved: 1 }, task.moves);
     // A free lane goes to the first task in send order without a clock, which may be an earlier
     // one waiting for its start report: never to a task the worker cannot have started yet.
-    this.clocks.promote(slot);
+    this.clocks.promote(slot, task.dispatchedAt);
     if (slot.taskLimit !== Number.POSITIVE_INFINITY) {
       if (slot.tasksSent >= slot.taskLimit) this.workers.planRetire(slot, "maxTasks", false);
       else if (slot.replacement === null && slot.tasksSent >= slot.taskLimit - this.workers.leadTasks(slot)) {
@@ -327,10 +332,12 @@ export class PoolEngine implements SupervisorHost {
         // The worker may still answer for a task the pool settled without its word.
         if (!fromWorker) slot.late.add(task.id);
         this.clocks.promote(slot);
-        if (slot.outstanding.size === 0) this.workers.armStopTimer(slot);
+        // Only a stopping worker has a stop timer to arm. Checked here so that the first time a
+        // serving worker runs empty (a pool going idle) adds no new call to this hot, optimized
+        // path: V8 would throw the optimized code away and compile it again.
+        if (slot.outstanding.size === 0 && stopSent(slot.life)) this.workers.armStopTimer(slot);
       }
-    }
-    this.clocks.drop(task);
+    } else this.clocks.drop(task); // leaveWorker dropped the deadlines of a task on a worker
     task.state = TaskState.Done;
     task.deadlineGen++;
     this.unlisten(task);

@@ -463,9 +463,12 @@ const MAP_KEYS = keysOf<MapOptions>({
 });
 const CLOSE_KEYS = keysOf<CloseOptions>({ timeout: true });
 
+/** What a call without options is checked as: one frozen object, not a new one per submit. */
+const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** The options of one call (`submit`, `put`, `map`, `close`): an object, or left out. */
-function callOptions(scope: string, options: unknown, known: ReadonlySet<string>): Record<string, unknown> {
-  if (options === undefined) return {};
+function callOptions(scope: string, options: unknown, known: ReadonlySet<string>): Readonly<Record<string, unknown>> {
+  if (options === undefined) return NO_OPTIONS;
   if (options === null || typeof options !== "object") {
     throw new TypeError(`mpms: ${scope} options must be an object, got ${show(options)}`);
   }
@@ -476,7 +479,7 @@ function callOptions(scope: string, options: unknown, known: ReadonlySet<string>
 const TASK_TIMEOUT_RULE: NumberRule = { min: 0, exclusiveMin: true, infinite: true };
 
 /** The task options `submit`, `put` and `map` share. */
-function checkTaskOptions(o: Record<string, unknown>): void {
+function checkTaskOptions(o: Readonly<Record<string, unknown>>): void {
   optionalString("name", o.name);
   if (o.timeout !== undefined) ms("timeout", o.timeout, 0, TASK_TIMEOUT_RULE);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {

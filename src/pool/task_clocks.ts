@@ -18,7 +18,12 @@ import { Clock, type Task, TaskState } from "./task.ts";
 import { mayStart } from "./worker_lifecycle.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
-const now = (): number => performance.now();
+/**
+ * The clock, looked up once: on Node the global `performance` is an accessor, and reading it
+ * costs a getter call on every `performance.now()` of the hot path.
+ */
+const clock = performance;
+const now = (): number => clock.now();
 
 /** Deadline kinds. */
 const SOFT = 0; // task timeout: abort ctx.signal
@@ -99,15 +104,18 @@ export class TaskClocks {
    * When a task is sent to or leaves a live worker, the first ones in send order within
    * `concurrency` get an inferred clock: the worker has room for them, so they have probably
    * started (their start report may be stuck behind a long synchronous task). Only for
-   * timeouts, never for outcomes.
+   * timeouts, never for outcomes. `at`: now, if the caller has just read the clock.
    */
-  promote(slot: WorkerSlot): void {
+  promote(slot: WorkerSlot, at?: number): void {
     const limit = this.opts.concurrency;
     if (slot.clocked >= limit || !mayStart(slot.life)) return;
-    const t = now();
+    // `at`: the caller's clock reading of this instant (a dispatch), else read once it is needed.
+    let t = at ?? -1;
     for (const task of slot.outstanding.values()) {
       if (slot.clocked >= limit) break;
-      if (task.clock === Clock.None) this.start(task, Clock.Inferred, t);
+      if (task.clock !== Clock.None) continue;
+      if (t < 0) t = now();
+      this.start(task, Clock.Inferred, t);
     }
   }
 

@@ -17,6 +17,11 @@ import { ExitRequest } from "./exit_request.ts";
 const ACK_BEFORE_RUN_MS = 1;
 /** Tasks a worker measures before it may batch starts. */
 const WARMUP_TASKS = 8;
+/**
+ * The clock, looked up once: on Node the global `performance` is an accessor, and reading it
+ * costs a getter call on each of the two clock readings per task.
+ */
+const clock = performance;
 
 /** The channel to the parent, as an adapter's worker entry provides it. */
 export interface WorkerEndpoint {
@@ -89,6 +94,8 @@ class RunningTask implements TaskContext {
   #aborted = false;
   #reason: unknown;
   readonly #runner: WorkerRunner;
+  /** When it started (performance.now()), to measure its run time: a field, not a Map entry per task. */
+  readonly #began = clock.now();
 
   constructor(
     readonly taskId: number,
@@ -116,15 +123,18 @@ class RunningTask implements TaskContext {
     this.#reason = reason;
     this.#controller?.abort(reason);
   }
+
+  /** How long `task` has run (ms). Static, so the task function's ctx shows no such method. */
+  static ranMs(task: RunningTask): number {
+    return clock.now() - task.#began;
+  }
 }
 
-interface Pending {
-  id: number;
-  name: string | null;
-  input: unknown;
-  /** Its input was moved here (a transfer list): handing it back moves it back. */
-  moved: boolean;
-}
+/**
+ * A task received and not started yet: the `run` message itself (no copy per task). `moved: 1`:
+ * its input was moved here (a transfer list), and handing it back moves it back.
+ */
+type Pending = Extract<ToWorker, { t: "run" }>;
 
 /** What the entry's exit guard does with an exit called by task code. */
 export type ExitVerdict = "now" | "deferred";
@@ -134,10 +144,8 @@ class WorkerRunner {
   private mod: Record<string, unknown> | undefined;
   private readonly pending: Pending[] = [];
   private readonly running = new Map<number, RunningTask>();
-  /** When each running task started (performance.now()), to measure run times. */
-  private readonly startedAt = new Map<number, number>();
   /** Tasks started since the last flush: reported as `started` unless they settled meanwhile. */
-  private unacked: number[] = [];
+  private readonly unacked: number[] = [];
   /** Moving average of this worker's task run times (ms), and how many it measured. */
   private ewmaRunMs = 0;
   private measured = 0;
@@ -167,9 +175,8 @@ class WorkerRunner {
         case "run":
           this.runs++;
           // Sent before the pool learned that this worker is retiring: hand it straight back.
-          if ((this.stopping && this.handedBack) || this.exitCode !== undefined) {
-            this.handBack([{ id: msg.id, name: msg.name, input: msg.input, moved: msg.moved === 1 }]);
-          } else this.pending.push({ id: msg.id, name: msg.name, input: msg.input, moved: msg.moved === 1 });
+          if ((this.stopping && this.handedBack) || this.exitCode !== undefined) this.handBack([msg]);
+          else this.pending.push(msg);
           break;
         case "abort":
           this.abort(msg.id, msg.reason, msg.ifStarted === true);
@@ -235,7 +242,6 @@ class WorkerRunner {
     const config = this.config as WorkerConfig;
     const running = new RunningTask(task.id, config.workerId, this);
     this.running.set(task.id, running);
-    this.startedAt.set(task.id, performance.now());
     this.unacked.push(task.id);
     // Slow tasks (or not measured yet): the pool hears of the start before the task can block us.
     if (this.measured < WARMUP_TASKS || this.ewmaRunMs >= ACK_BEFORE_RUN_MS) {
@@ -289,14 +295,12 @@ class WorkerRunner {
       this.exitNow(value.code, id);
       return;
     }
-    if (!this.running.delete(id)) return;
-    const began = this.startedAt.get(id);
-    this.startedAt.delete(id);
-    if (began !== undefined) {
-      const ms = performance.now() - began;
-      this.ewmaRunMs = this.measured === 0 ? ms : this.ewmaRunMs * 0.9 + ms * 0.1;
-      this.measured++;
-    }
+    const running = this.running.get(id);
+    if (running === undefined) return;
+    this.running.delete(id);
+    const ms = RunningTask.ranMs(running);
+    this.ewmaRunMs = this.measured === 0 ? ms : this.ewmaRunMs * 0.9 + ms * 0.1;
+    this.measured++;
     if (ok) {
       if (!isTransfer(value)) this.post({ t: "ok", id, value });
       else if (value.list.some((item) => !isMovable(item) || isDetached(item))) {
@@ -411,7 +415,7 @@ class WorkerRunner {
   /** Hand unstarted tasks back; moved inputs go back with their buffers, to be sent again. */
   private handBack(tasks: readonly Pending[]): void {
     const ids = tasks.map((p) => p.id);
-    const moved = tasks.filter((p) => p.moved);
+    const moved = tasks.filter((p) => p.moved === 1);
     if (moved.length === 0) {
       this.post({ t: "returned", ids });
       return;
@@ -442,10 +446,16 @@ class WorkerRunner {
   flush(): void {
     this.flushQueued = false;
     if (this.unacked.length > 0) {
-      // Starts of tasks that settled meanwhile need no word: their result says it.
-      const ids = this.unacked.filter((id) => this.running.has(id));
-      this.unacked = [];
-      if (ids.length > 0) this.outbox.unshift({ t: "started", ids });
+      // Starts of tasks that settled meanwhile need no word: their result says it. Most fast
+      // tasks settle before the flush, so the list is built only once one is still running.
+      let ids: number[] | undefined;
+      for (const id of this.unacked) {
+        if (!this.running.has(id)) continue;
+        if (ids === undefined) ids = [id];
+        else ids.push(id);
+      }
+      this.unacked.length = 0;
+      if (ids !== undefined) this.outbox.unshift({ t: "started", ids });
     }
     if (this.progressOf.size > 0) {
       // before the results: a task's progress never arrives after its own result
