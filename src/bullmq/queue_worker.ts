@@ -400,8 +400,12 @@ export class QueueWorker<In = unknown, Out = unknown> {
     } finally {
       signal?.removeEventListener("abort", onCancel);
     }
-    // the last progress reaches the job before its outcome does (a slow Redis does not hold it long)
-    if (progress !== undefined) await bounded(progress.finish(), PROGRESS_FLUSH_LIMIT);
+    // the last progress reaches the job before its outcome does (a slow Redis does not hold it
+    // long); most tasks report none, and then no timer is armed for it
+    if (progress !== undefined) {
+      const flushed = progress.finish();
+      if (progress.pending()) await bounded(flushed, PROGRESS_FLUSH_LIMIT);
+    }
     if ("ok" in settled && !settled.ok) {
       // a task the pool never ran to an outcome (pool closed or failed) is not the job's fault
       const error = settled.error;
