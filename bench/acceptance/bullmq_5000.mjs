@@ -74,7 +74,12 @@ const FINISH_TIMEOUT_S = Number(flag("finish-timeout", 600));
 const ATTEMPTS = 2;
 const LOCK_MS = 30_000; // BullMQ defaults, not overridden
 const STALLED_INTERVAL_MS = 30_000;
-const STALL_BOUND_MS = LOCK_MS + STALLED_INTERVAL_MS;
+// When a SIGKILLed node's job is requeued (docs/distributed.md, "When a node is SIGKILLed"): one
+// stalled check per interval across the fleet (a key that lives stalledInterval), and the dead
+// node may have taken that key just before it died, so the survivors' first check can come up to
+// 2 × stalledInterval after the kill; it marks the job, and the next check (or the first one after
+// the lock expired) requeues it.
+const STALL_BOUND_MS = STALLED_INTERVAL_MS + Math.max(LOCK_MS, 2 * STALLED_INTERVAL_MS);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const t0 = performance.now();
@@ -388,6 +393,7 @@ async function main() {
     let completedTwice = 0;
     let stalledJobs = 0;
     let maxRequeueMs = 0;
+    let lateOnKilled = 0; // markers the killed node's workers wrote after the SIGKILL
     let lost = 0;
     const victims = [];
     const nodeName = (pid) =>
@@ -399,6 +405,7 @@ async function main() {
       const s = starts.get(id) ?? [];
       const d = dones.get(id) ?? [];
       executions += s.length;
+      lateOnKilled += [...s, ...d].filter((m) => m.node === kill.pid && m.at > killWall).length;
       perKind[kind] ??= { jobs: 0, completed: 0, failed: 0, starts: 0, stalled: 0 };
       const k = perKind[kind];
       k.jobs++;
@@ -424,13 +431,24 @@ async function main() {
           attemptsMade: job.attemptsMade,
           starts: s.map((m) => nodeName(m.node)),
           completions: d.map((m) => nodeName(m.node)),
+          // when, from the SIGKILL (ms; negative: before it), in time order
+          timeline: [
+            ...s.map((m) => ({ at: m.at - killWall, event: `start on ${nodeName(m.node)}` })),
+            ...d.map((m) => ({ at: m.at - killWall, event: `done on ${nodeName(m.node)}` })),
+          ].sort((a, b) => a.at - b.at),
+          finishedOn: job.finishedOn === undefined ? null : job.finishedOn - killWall,
+          processedOn: job.processedOn === undefined ? null : job.processedOn - killWall,
         });
       }
       if ((job.stalledCounter ?? 0) > 0) {
         stalledJobs++;
         k.stalled++;
         check(victim, `${id} (${kind}) stalled but was not active when the node was SIGKILLed`);
-        const after = s.filter((m) => m.at > killWall).map((m) => m.at - killWall);
+        // requeued = started again elsewhere: a process worker of the killed node lives on for up
+        // to its watchdog's interval (200 ms) and may still start a task it had received
+        const after = s
+          .filter((m) => m.at > killWall && m.node !== kill.pid && m.node !== 0)
+          .map((m) => m.at - killWall);
         if (after.length > 0) maxRequeueMs = Math.max(maxRequeueMs, Math.min(...after));
       }
       if (completes(kind)) {
@@ -495,6 +513,7 @@ async function main() {
       victims,
       stalledJobs,
       maxRequeueAfterKillMs: maxRequeueMs,
+      markersOnKilledNodeAfterKill: lateOnKilled,
       stallBoundMs: STALL_BOUND_MS,
       longJob: {
         state: byId.get("j0")?.state,
