@@ -12,10 +12,13 @@
  * (redis-server, nodes, their workers, by pid and start time) is left.
  *
  * A script, not a test (several minutes). Needs `npm run build` (the nodes run dist/bin/mpms.js)
- * and redis-server. Writes bench/acceptance/results/<date>-bullmq_5000-<adapter>.json; exit 1 if a
- * check failed.
+ * and redis-server. The script itself runs on Node; `--runtime` picks what the three nodes run
+ * on: node, bun or deno (node_modules/.bin/bun, node_modules/.bin/deno run -A), or `mixed` (one
+ * node each: Node, Bun, Deno). Writes
+ * bench/acceptance/results/<date>-bullmq_<jobs>-<adapter>.json (…-<runtime>-<adapter>.json for
+ * another runtime than Node); exit 1 if a check failed.
  *
- *   node bench/acceptance/bullmq_5000.mjs [--jobs 5000] [--adapter thread|process]
+ *   node bench/acceptance/bullmq_5000.mjs [--jobs 5000] [--adapter thread|process] [--runtime node|bun|deno|mixed]
  *     [--mix ok:929,throw:50,hang:10,cpu:10,exit:1] [--cpu-ms 2000] [--long-ms 60000] [--hang-ms 500]
  *     [--shutdown-timeout 2] [--term-at 0.25] [--kill-at 0.45] [--no-write]
  */
@@ -37,6 +40,26 @@ const flag = (name, def) => {
 };
 const TOTAL = Number(flag("jobs", 5000));
 const ADAPTER = flag("adapter", "thread");
+const RUNTIME = flag("runtime", "node");
+if (!["node", "bun", "deno", "mixed"].includes(RUNTIME)) {
+  console.error(`bench/acceptance/bullmq_5000.mjs: --runtime must be node, bun, deno or mixed, got ${RUNTIME}`);
+  process.exit(2);
+}
+/** The runtime of node `index` (0, 1, 2). */
+const runtimeOf = (index) => (RUNTIME === "mixed" ? ["node", "bun", "deno"][index] : RUNTIME);
+/** The command that runs the built CLI on `runtime`. */
+function cliCommand(runtime) {
+  if (runtime === "bun") return [join(ROOT, "node_modules/.bin/bun"), CLI];
+  if (runtime === "deno") return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", CLI];
+  return [process.execPath, CLI];
+}
+/** The runtime's version, as the node processes report it. */
+function runtimeVersion(runtime) {
+  if (runtime === "node") return `node ${process.version}`;
+  const bin = cliCommand(runtime)[0];
+  const code = runtime === "deno" ? 'console.log("deno " + Deno.version.deno)' : 'console.log("bun " + Bun.version)';
+  return execFileSync(bin, [runtime === "deno" ? "eval" : "-e", code], { encoding: "utf8" }).trim();
+}
 const MIX = flag("mix", "ok:929,throw:50,hang:10,cpu:10,exit:1")
   .split(",")
   .map((p) => p.split(":"))
@@ -51,7 +74,12 @@ const FINISH_TIMEOUT_S = Number(flag("finish-timeout", 600));
 const ATTEMPTS = 2;
 const LOCK_MS = 30_000; // BullMQ defaults, not overridden
 const STALLED_INTERVAL_MS = 30_000;
-const STALL_BOUND_MS = LOCK_MS + STALLED_INTERVAL_MS;
+// When a SIGKILLed node's job is requeued (docs/distributed.md, "When a node is SIGKILLed"): one
+// stalled check per interval across the fleet (a key that lives stalledInterval), and the dead
+// node may have taken that key just before it died, so the survivors' first check can come up to
+// 2 × stalledInterval after the kill; it marks the job, and the next check (or the first one after
+// the lock expired) requeues it.
+const STALL_BOUND_MS = STALLED_INTERVAL_MS + Math.max(LOCK_MS, 2 * STALLED_INTERVAL_MS);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const t0 = performance.now();
@@ -179,10 +207,11 @@ async function startRedis() {
 
 // --- one `mpms worker` node ---
 function startNode(queue, port, index) {
+  const [bin, ...base] = cliCommand(runtimeOf(index));
   const child = spawn(
-    process.execPath,
+    bin,
     [
-      ...[CLI, "worker", TASK, "--queue", queue, "--redis", `redis://127.0.0.1:${port}`, "--workers", "2"],
+      ...[...base, "worker", TASK, "--queue", queue, "--redis", `redis://127.0.0.1:${port}`, "--workers", "2"],
       ...["--adapter", ADAPTER, "--timeout-field", "timeoutMs", "--shutdown-timeout", `${SHUTDOWN_S}s`],
     ],
     { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] },
@@ -195,6 +224,7 @@ function startNode(queue, port, index) {
   const exited = new Promise((r) => child.once("exit", (code, signal) => r({ code, signal, at: now() })));
   return {
     index,
+    runtime: runtimeOf(index),
     pid: child.pid,
     child,
     exited,
@@ -248,11 +278,21 @@ async function main() {
   const check = (ok, what) => {
     if (!ok) failures.push(what);
   };
-  const result = { script: "bench/acceptance/bullmq_5000.mjs", date: new Date().toISOString(), node: process.version };
+  const runtimes = {};
+  for (let i = 0; i < 3; i++) runtimes[runtimeOf(i)] ??= runtimeVersion(runtimeOf(i));
+  const result = {
+    script: "bench/acceptance/bullmq_5000.mjs",
+    date: new Date().toISOString(),
+    node: process.version,
+    runtime: RUNTIME,
+    runtimes,
+  };
   try {
     for (let i = 0; i < 3; i++) nodes.push(startNode(name, redis.port, i));
     await Promise.all(nodes.map((n) => n.ready()));
-    log(`3 nodes ready (${ADAPTER} adapter, 2 workers each), redis pid ${redis.pid}`);
+    log(
+      `3 nodes ready (${nodes.map((n) => n.runtime).join(", ")}; ${ADAPTER} adapter, 2 workers each), redis pid ${redis.pid}`,
+    );
 
     const kinds = Array.from({ length: TOTAL }, (_, i) => kindOf(i));
     const jobs = kinds.map((kind, i) => {
@@ -329,6 +369,7 @@ async function main() {
       }
       result.stuck = stuck;
       result.nodeRoles = { sigterm: term.index, sigkill: kill.index, survivor: longNode.index };
+      result.nodeRuntimes = nodes.map((n) => n.runtime);
       result.survivorStderr = longNode.stderr().slice(-3000);
       throw error;
     }
@@ -352,6 +393,7 @@ async function main() {
     let completedTwice = 0;
     let stalledJobs = 0;
     let maxRequeueMs = 0;
+    let lateOnKilled = 0; // markers the killed node's workers wrote after the SIGKILL
     let lost = 0;
     const victims = [];
     const nodeName = (pid) =>
@@ -363,6 +405,7 @@ async function main() {
       const s = starts.get(id) ?? [];
       const d = dones.get(id) ?? [];
       executions += s.length;
+      lateOnKilled += [...s, ...d].filter((m) => m.node === kill.pid && m.at > killWall).length;
       perKind[kind] ??= { jobs: 0, completed: 0, failed: 0, starts: 0, stalled: 0 };
       const k = perKind[kind];
       k.jobs++;
@@ -388,13 +431,24 @@ async function main() {
           attemptsMade: job.attemptsMade,
           starts: s.map((m) => nodeName(m.node)),
           completions: d.map((m) => nodeName(m.node)),
+          // when, from the SIGKILL (ms; negative: before it), in time order
+          timeline: [
+            ...s.map((m) => ({ at: m.at - killWall, event: `start on ${nodeName(m.node)}` })),
+            ...d.map((m) => ({ at: m.at - killWall, event: `done on ${nodeName(m.node)}` })),
+          ].sort((a, b) => a.at - b.at),
+          finishedOn: job.finishedOn === undefined ? null : job.finishedOn - killWall,
+          processedOn: job.processedOn === undefined ? null : job.processedOn - killWall,
         });
       }
       if ((job.stalledCounter ?? 0) > 0) {
         stalledJobs++;
         k.stalled++;
         check(victim, `${id} (${kind}) stalled but was not active when the node was SIGKILLed`);
-        const after = s.filter((m) => m.at > killWall).map((m) => m.at - killWall);
+        // requeued = started again elsewhere: a process worker of the killed node lives on for up
+        // to its watchdog's interval (200 ms) and may still start a task it had received
+        const after = s
+          .filter((m) => m.at > killWall && m.node !== kill.pid && m.node !== 0)
+          .map((m) => m.at - killWall);
         if (after.length > 0) maxRequeueMs = Math.max(maxRequeueMs, Math.min(...after));
       }
       if (completes(kind)) {
@@ -459,6 +513,7 @@ async function main() {
       victims,
       stalledJobs,
       maxRequeueAfterKillMs: maxRequeueMs,
+      markersOnKilledNodeAfterKill: lateOnKilled,
       stallBoundMs: STALL_BOUND_MS,
       longJob: {
         state: byId.get("j0")?.state,
@@ -466,14 +521,16 @@ async function main() {
         starts: longStartsAll.length,
         node: longNode.index,
       },
+      nodeRuntimes: nodes.map((n) => n.runtime),
       sigtermNode: {
         index: term.index,
+        runtime: term.runtime,
         exit: termExit.code,
         summary: termSummary
           ? { completed: +termSummary[1], failed: +termSummary[2], handedBack: +termSummary[3] }
           : null,
       },
-      sigkillNode: { index: kill.index, processes: killPids.length },
+      sigkillNode: { index: kill.index, runtime: kill.runtime, processes: killPids.length },
       lastNodeSummary: longNode.stderr().match(/stopped; .*/)?.[0] ?? null,
     });
   } catch (error) {
@@ -502,7 +559,8 @@ async function main() {
   const json = JSON.stringify(result, null, 2);
   console.log(json);
   if (!args.includes("--no-write")) {
-    const out = new URL(`./results/${result.date.slice(0, 10)}-bullmq_5000-${ADAPTER}.json`, import.meta.url);
+    const tag = RUNTIME === "node" ? ADAPTER : `${RUNTIME}-${ADAPTER}`;
+    const out = new URL(`./results/${result.date.slice(0, 10)}-bullmq_${TOTAL}-${tag}.json`, import.meta.url);
     writeFileSync(out, `${json}\n`);
     log(`written ${fileURLToPath(out)}`);
   }

@@ -15,6 +15,8 @@ export interface ProgressForwarder {
   report(value: unknown): void;
   /** The task settled: resolves when the last reported value was sent (or failed). */
   finish(): Promise<void>;
+  /** Whether an update is still in flight (then `finish()` has something to wait for). */
+  pending(): boolean;
 }
 
 export function forwardProgress(job: ProgressTarget, onError: (error: Error) => void): ProgressForwarder {
@@ -44,6 +46,9 @@ export function forwardProgress(job: ProgressTarget, onError: (error: Error) => 
     async finish() {
       finished = true;
       while (inFlight !== null) await inFlight;
+    },
+    pending() {
+      return inFlight !== null;
     },
   };
 }

@@ -31,7 +31,15 @@ interface ActiveJob {
   controller: AbortController;
   /** Resolves once the job was handed back (the processor then ends with WaitingError). */
   cut: Promise<void>;
+  /**
+   * Give the job back (moveToWait) and abort its task; the processor then ends with WaitingError.
+   * A no-op once the task's outcome is in: the processor commits that instead.
+   */
   handBack(): Promise<void>;
+  /** handBack() was called in time: the job goes back whatever its task does now. */
+  handingBack: boolean;
+  /** The task's outcome is in and will be committed (a hand-back comes too late). */
+  committing: boolean;
   lockLost: boolean;
   /** Date.now() when it started on this node. */
   startedAt: number;
@@ -118,8 +126,22 @@ export class QueueWorker<In = unknown, Out = unknown> {
     this.worker.on("stalled", () => {
       this.#metrics.stalled++;
     });
+    // A failed pool starts no task any more, and one already sent to a busy worker would wait
+    // there behind the running one, its job held `active`: give every job back at once.
+    this.pool.addEventListener("failed", this.#onPoolFailed);
     if (o.shutdown) this.#attach(o.shutdown);
   }
+
+  readonly #onPoolFailed = (event: { detail: { error: Error } }): void => {
+    this.pool.removeEventListener("failed", this.#onPoolFailed);
+    this.#options.onError(
+      new Error(
+        `the pool failed, this node stops taking jobs and hands back the ${this.#active.size} it holds: ${event.detail.error.message}`,
+      ),
+    );
+    void this.stopFetching().catch((error) => this.#options.onError(asError(error)));
+    void this.handBackAll();
+  };
 
   /** Start the pool, connect, and begin taking jobs. Idempotent. */
   start(): Promise<void> {
@@ -286,7 +308,7 @@ export class QueueWorker<In = unknown, Out = unknown> {
     const id = job.id ?? "";
     const startedAt = Date.now();
     const controller = new AbortController();
-    let handingBack: Promise<void> | undefined;
+    let handedBack: Promise<void> | undefined;
     let cutResolve: () => void = () => {};
     const cut = new Promise<void>((resolve) => {
       cutResolve = resolve;
@@ -296,10 +318,14 @@ export class QueueWorker<In = unknown, Out = unknown> {
       token,
       controller,
       cut,
+      handingBack: false,
+      committing: false,
       lockLost: false,
       startedAt,
       handBack: () => {
-        handingBack ??= (async () => {
+        if (entry.committing) return Promise.resolve();
+        entry.handingBack = true;
+        handedBack ??= (async () => {
           controller.abort(new JobCancelledError("handed back to the queue"));
           try {
             await job.moveToWait(token);
@@ -311,7 +337,7 @@ export class QueueWorker<In = unknown, Out = unknown> {
           }
           cutResolve();
         })();
-        return handingBack;
+        return handedBack;
       },
     };
     this.#active.set(id, entry);
@@ -349,27 +375,45 @@ export class QueueWorker<In = unknown, Out = unknown> {
         });
         settled = await Promise.race<Settled>([
           task.then(
-            (value) => ({ ok: true, value }),
-            (error) => ({ ok: false, error }),
+            (value) => {
+              entry.committing = !entry.handingBack;
+              return { ok: true, value };
+            },
+            (error) => {
+              // a task the pool never ran to an outcome is handed back below, not committed
+              entry.committing =
+                !entry.handingBack && !(error instanceof PoolClosedError || error instanceof PoolUnavailableError);
+              return { ok: false, error };
+            },
           ),
           entry.cut.then(() => ({ cut: true })),
         ]);
+        // The hand-back began before the outcome came: the job is going back to the queue (its
+        // task was aborted, or finished meanwhile), so its outcome must not be committed too.
+        if (entry.handingBack) {
+          await entry.cut;
+          settled = { cut: true };
+        }
       }
     } catch (error) {
       settled = { ok: false, error };
     } finally {
       signal?.removeEventListener("abort", onCancel);
     }
-    // the last progress reaches the job before its outcome does (a slow Redis does not hold it long)
-    if (progress !== undefined) await bounded(progress.finish(), PROGRESS_FLUSH_LIMIT);
+    // the last progress reaches the job before its outcome does (a slow Redis does not hold it
+    // long); most tasks report none, and then no timer is armed for it
+    if (progress !== undefined) {
+      const flushed = progress.finish();
+      if (progress.pending()) await bounded(flushed, PROGRESS_FLUSH_LIMIT);
+    }
     if ("ok" in settled && !settled.ok) {
       // a task the pool never ran to an outcome (pool closed or failed) is not the job's fault
       const error = settled.error;
       if (error instanceof PoolClosedError || error instanceof PoolUnavailableError) {
         if (error instanceof PoolUnavailableError && !this.#stopping) {
-          // a failed pool runs nothing: stop taking jobs other nodes can run
+          // a pool that had failed before this node was made (#onPoolFailed never ran)
           o.onError(new Error(`the pool failed, this node stops taking jobs: ${error.message}`));
-          void this.stopFetching();
+          void this.stopFetching().catch((e) => o.onError(asError(e)));
         }
         await entry.handBack();
         settled = { cut: true };

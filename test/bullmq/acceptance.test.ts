@@ -112,5 +112,7 @@ describe.skipIf(!hasRedis)("acceptance: three nodes, one SIGTERMed, one SIGKILLe
     } finally {
       await queue.close();
     }
-  });
+    // Its waits allow 125 s between them; the file's 60 s default ran out at a load average of 15
+    // (about 45 s at 3–8, 56 s at 14).
+  }, 150_000);
 });

@@ -5,9 +5,10 @@
  * second signal hands back at once.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { afterEach, describe, expect, test } from "vitest";
 import { createQueueWorker, type QueueWorker } from "../../bullmq.ts";
 import { type CliRun, runCli, tempDir, useCli } from "../cli/cli.ts";
@@ -114,6 +115,48 @@ describe.skipIf(!hasRedis)("mpms worker shutdown", () => {
     const job = await queue.getJob("f1");
     expect(job?.attemptsMade).toBe(0);
     expect(job?.stalledCounter).toBe(0);
+  });
+});
+
+describe.skipIf(!hasRedis)("hand-back and outcome", () => {
+  test("a hand-back that comes after the task's outcome is a no-op: the job completes, once", async () => {
+    const name = queueName("late-handback");
+    const dir = tempDir();
+    const queue = openQueue(redis(), name);
+    open.push(queue);
+    const node = createQueueWorker({
+      queue: name,
+      connection: redis().url,
+      poolOptions: { module: fixture("bullmq/jobs.ts"), workers: 1 },
+      onError: () => {},
+    });
+    open.push(node);
+    await node.start();
+    await queue.add("j", { kind: "progressOnGo", id: "p", dir, started: dir }, { jobId: "p" });
+    await until(() => existsSync(join(dir, "p")), 20_000, "the task to start");
+    // Hold every write (BullMQ's scripts among them): the task's last progress update stays in
+    // flight, and the processor waits for it before it returns the task's value.
+    const admin = new Redis(redis().port, "127.0.0.1", { maxRetriesPerRequest: null });
+    try {
+      await admin.call("CLIENT", "PAUSE", "10000", "WRITE");
+      writeFileSync(join(dir, "p.go"), "");
+      await until(() => node.pool.stats().completed === 1, 10_000, "the task's value to reach the node");
+      expect(node.active).toBe(1); // its processor waits for that update
+      // what a shutdown's deadline does; its moveToWait would be held like the update, and run first
+      const handedBack = node.handBackAll();
+      await admin.call("CLIENT", "UNPAUSE");
+      await handedBack;
+    } finally {
+      await admin.call("CLIENT", "UNPAUSE").catch(() => {});
+      admin.disconnect();
+    }
+    const job = await waitFinal(queue, "p", 10_000);
+    expect(await job.getState()).toBe("completed");
+    expect(job.returnvalue).toEqual({ id: "p", went: true });
+    expect(job.progress).toBe("last");
+    expect(job.attemptsMade).toBe(1);
+    expect(job.attemptsStarted).toBe(1); // not handed back and taken again
+    expect(node.stats()).toMatchObject({ completed: 1, handedBack: 0, handBackFailures: 0 });
   });
 });
 
