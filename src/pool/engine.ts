@@ -1,8 +1,9 @@
 /**
- * The pool engine: the task side. Queue, dispatch, the one place a task settles, a worker's task
- * messages, what becomes of its tasks when it is gone, close and destroy. Timeout clocks and
- * deadlines are in task_clocks.ts, work stealing in work_stealing.ts; the worker set, its
- * lifecycle and supervision in {@link Supervisor}. Nothing here touches a runtime API.
+ * The pool engine: the task side. Queue, dispatch, the one place a task settles, what becomes of
+ * a worker's tasks when it is gone, close and destroy. What each of a worker's task messages
+ * does to its tasks is in task_messages.ts, timeout clocks and deadlines in task_clocks.ts, work
+ * stealing in work_stealing.ts; the worker set, its lifecycle and supervision in
+ * {@link Supervisor}. Nothing here touches a runtime API.
  */
 import { type Adapter, loadAdapter, type WorkerExit } from "../adapter.ts";
 import {
@@ -14,8 +15,8 @@ import {
   WorkerStartError,
 } from "../errors.ts";
 import type { FromWorker, ToWorker } from "../protocol.ts";
-import { type Movable, movablesIn } from "../transfer.ts";
-import { fromWireError, toWireError } from "../wire_error.ts";
+import type { Movable } from "../transfer.ts";
+import { toWireError } from "../wire_error.ts";
 import { CloseDeadline } from "./close_deadline.ts";
 import { Counters, type SettleKind } from "./counters.ts";
 import { DispatchWindow } from "./dispatch_window.ts";
@@ -27,9 +28,10 @@ import type { PoolState, PoolStats } from "./stats.ts";
 import { Supervisor, type SupervisorHost } from "./supervisor.ts";
 import { Clock, MAX_REQUEUES, Task, TaskState } from "./task.ts";
 import { TaskClocks } from "./task_clocks.ts";
+import { onTaskMessages, type TaskMessagesHost } from "./task_messages.ts";
 import { TaskQueue } from "./task_queue.ts";
 import { stealFrom } from "./work_stealing.ts";
-import { alive, finalized, stopSent } from "./worker_lifecycle.ts";
+import { finalized, stopSent } from "./worker_lifecycle.ts";
 import type { WorkerSlot } from "./worker_slot.ts";
 
 /**
@@ -48,6 +50,7 @@ export class PoolEngine implements SupervisorHost {
   readonly results = new ResultsChannel<Outcome>();
   private readonly queue: TaskQueue;
   private readonly clocks: TaskClocks;
+  private readonly messages: TaskMessagesHost;
   readonly workers: Supervisor;
   private nextTaskId = 0;
   private startPromise: Promise<void> | undefined;
@@ -78,6 +81,13 @@ export class PoolEngine implements SupervisorHost {
       send: (slot, msg) => this.send(slot, msg),
       workers: this.workers,
     });
+    this.messages = {
+      clocks: this.clocks,
+      workers: this.workers,
+      settle: (task, ok, value, kind, fromWorker) => this.settle(task, ok, value, kind, fromWorker),
+      requeue: (tasks) => this.requeue(tasks),
+      progress: (task, slot, value) => this.progress(task, slot, value),
+    };
   }
 
   // ---------------------------------------------------------------- start
@@ -402,77 +412,9 @@ export class PoolEngine implements SupervisorHost {
 
   // ---------------------------------------------------------------- workers
 
-  /** A worker's task messages, in order (the supervisor read the batch and handles the rest). */
+  /** A worker's task messages, in order (task_messages.ts says what each does to its tasks). */
   onTaskMessages(slot: WorkerSlot, msgs: FromWorker[]): void {
-    for (const msg of msgs) {
-      switch (msg.t) {
-        case "started":
-          for (const id of msg.ids) {
-            const task = slot.outstanding.get(id);
-            if (!task) continue; // settled already without the worker's word
-            // Reported after the pool killed the worker (the batch was in flight): the kill was
-            // decided without it, so the task is no victim of it and goes back to the queue. A
-            // task killed for its own timeout before its report came keeps that outcome.
-            if (!alive(slot.life) && !task.timedOut) continue;
-            task.started = true;
-            this.clocks.start(task, Clock.Exact, slot.lastSeen);
-          }
-          break;
-        case "progress": {
-          const task = slot.outstanding.get(msg.id);
-          if (task) this.progress(task, slot, msg.value); // else settled already: dropped
-          break;
-        }
-        case "ok":
-        case "err": {
-          // A graceful die first: the worker starts nothing after it, so no task gets a clock.
-          if (msg.t === "err" && msg.die) this.workers.gracefulDie(slot);
-          const task = slot.outstanding.get(msg.id);
-          if (!task) {
-            slot.late.delete(msg.id); // settled already (timeout, abort): exactly once
-            break;
-          }
-          task.started = true;
-          if (msg.t === "ok") this.settle(task, true, msg.value, "completed", true);
-          else if (task.abortSent === "abort") this.settle(task, false, task.signal?.reason, "cancelled", true);
-          else if (task.abortSent === "timeout" || (task.timeoutAborted && msg.error.name === "TimeoutError")) {
-            const err = new TaskTimeoutError(task.timeout);
-            (err as { cause?: unknown }).cause = fromWireError(msg.error);
-            this.settle(task, false, err, "timeout", true);
-          } else this.settle(task, false, fromWireError(msg.error), "failed", true);
-          break;
-        }
-        case "returned":
-          slot.stealSent = false;
-          for (const back of msg.inputs ?? []) {
-            // a moved input came back with its buffers: the task can be sent again
-            const task = slot.outstanding.get(back.id);
-            if (task?.moves === undefined) continue;
-            task.input = back.input;
-            task.moves = movablesIn(back.input);
-          }
-          this.requeue(msg.ids.map((id) => slot.outstanding.get(id)).filter((t): t is Task => t !== undefined));
-          this.clocks.promote(slot);
-          if (slot.outstanding.size === 0) this.workers.armStopTimer(slot);
-          break;
-        case "exiting":
-          if (msg.id !== undefined) {
-            // Its own exit: it was running, and ends with the worker (unless the pool had killed
-            // the worker before it heard: then, as for a late start report, it runs again).
-            const task = slot.outstanding.get(msg.id);
-            if (task && (alive(slot.life) || task.timedOut)) task.started = true;
-          } else if (msg.wait === true) {
-            // A stray exit from outside any task body: the worker finishes what runs, hands back
-            // the rest and exits; the pool retires it as for a graceful die (replaced first), but
-            // the running tasks are bounded by their own timeouts, not gracefulDie.timeout.
-            this.workers.gracefulDie(slot, false);
-          }
-          break;
-        case "hb":
-          if (msg.runs !== undefined && msg.held !== undefined) this.checkHeld(slot, msg.runs, msg.held);
-          break;
-      }
-    }
+    onTaskMessages(this.messages, slot, msgs);
   }
 
   /** Workers may take tasks (the supervisor tells, after a batch or an exit). */
@@ -488,26 +430,6 @@ export class PoolEngine implements SupervisorHost {
       slot.stealSent = true;
       this.send(slot, { t: "returnUnstarted" });
     }
-  }
-
-  /**
-   * A beat lists what the worker holds after it received its first `runs` tasks. Its answers
-   * travel ahead of the beat on the same ordered channel, so a task among those that is neither
-   * held nor answered was lost (a result the channel dropped): the worker ran it, so it fails
-   * with the worker, which is killed as a broken channel. Bounds every task to the heartbeat.
-   */
-  private checkHeld(slot: WorkerSlot, runs: number, held: number[]): void {
-    const lost: Task[] = [];
-    for (const task of slot.outstanding.values()) {
-      if (task.sendSeq <= runs && !held.includes(task.id)) lost.push(task);
-    }
-    if (lost.length === 0) return;
-    for (const task of lost) task.started = true;
-    this.workers.onChannelError(
-      slot,
-      `no answer for task${lost.length > 1 ? "s" : ""} ${lost.map((t) => t.id).join(", ")}`,
-      "lost",
-    );
   }
 
   /**
