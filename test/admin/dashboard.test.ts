@@ -4,17 +4,15 @@
  * recycle button retires a worker. Screenshot: test-artifacts/dashboard.png (and docs/dashboard.png
  * with MPMS_DOCS_SCREENSHOT=1).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AdminServer, serveAdmin } from "../../admin.ts";
 import { Shutdown } from "../../mod.ts";
+import { CHROMIUM, launchChromium } from "../chromium.ts";
 import { fixture, runtime, sleep, usePools, waitFor } from "../helpers.ts";
 
-/** MPMS_CHROMIUM points elsewhere (e.g. to check the skip message). */
-const CHROMIUM = process.env.MPMS_CHROMIUM ?? "/usr/bin/chromium";
 const TOKEN = "dashboard-token-0123456789";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** MPMS_DOCS_SCREENSHOT=1: run a minute longer and also write docs/dashboard.png. */
@@ -32,26 +30,7 @@ const makePool = usePools();
 
 /** Headless Chromium on a fresh profile, closed (and the profile removed) after the test. */
 async function openPage(): Promise<{ page: import("playwright-core").Page; errors: string[] }> {
-  const { chromium } = await import("playwright-core");
-  const userDataDir = mkdtempSync(join(tmpdir(), "mpms-chromium-"));
-  cleanups.push(() => rmSync(userDataDir, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    viewport: { width: 1280, height: 720 },
-    colorScheme: "light",
-  });
-  cleanups.push(() => context.close());
+  const context = await launchChromium(cleanups, { viewport: { width: 1280, height: 720 }, colorScheme: "light" });
   context.setDefaultTimeout(5000);
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];

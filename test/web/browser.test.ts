@@ -12,9 +12,9 @@ import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { CHROMIUM, launchChromium } from "../chromium.ts";
 import { runtime } from "../helpers.ts";
 
-const CHROMIUM = process.env.MPMS_CHROMIUM ?? "/usr/bin/chromium";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 const skipReason =
@@ -89,24 +89,7 @@ describe.skipIf(skipReason !== null)(
       const { server, url } = await serve(dir);
       cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-      const { chromium } = await import("playwright-core");
-      const userDataDir = mkdtempSync(join(tmpdir(), "mpms-chromium-"));
-      cleanups.push(() => rmSync(userDataDir, { recursive: true, force: true }));
-      const context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
-      cleanups.push(() => context.close());
+      const context = await launchChromium(cleanups);
       const page = context.pages()[0] ?? (await context.newPage());
       const errors: string[] = [];
       page.on("console", (message) => {
