@@ -3,7 +3,12 @@
  * tasks, then idle. Records that the workers reach maxWorkers and return to minWorkers after
  * idleTimeout, and the burst's throughput against a fixed pool of maxWorkers (target >= 0.9x).
  *
- *   node --import tsx bench/acceptance/elastic.ts [maxWorkers=4] [tasks=10000] [idleTimeout=1000]
+ *   node --import tsx bench/acceptance/elastic.ts [maxWorkers=4] [tasks=10000] [idleTimeout=1000] [ts|js]
+ *
+ * The task module: `ts` (default) the TypeScript test fixture, which a Node worker loads through
+ * tsx (inherited from this script's `--import tsx`; it is most of a spawn's ~0.4 s), `js`
+ * bench/tasks/task.mjs with `execArgv: []` on Node, as a user who ships JavaScript runs it (no
+ * loader in the workers). The burst pays its spawns, so the module decides the ratio.
  *
  * Prints one JSON line, with the host's load average at the start (the machine may be shared) and
  * when the cold burst's workers became ready (from its first submit).
@@ -17,7 +22,8 @@ const maxWorkers = Number(argv[2] ?? 4);
 const tasks = Number(argv[3] ?? 10_000);
 const idleTimeout = Number(argv[4] ?? 1000);
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
-const module = new URL("../../test/fixtures/tasks.ts", import.meta.url);
+const moduleKind = argv[5] === "js" ? "js" : "ts";
+const module = new URL(moduleKind === "js" ? "../tasks/task.mjs" : "../../test/fixtures/tasks.ts", import.meta.url);
 
 async function burst(pool: Pool<number, number>): Promise<number> {
   const t0 = performance.now();
@@ -26,13 +32,21 @@ async function burst(pool: Pool<number, number>): Promise<number> {
 }
 
 // The fixed pool: started first, so its start-up is not in the burst.
-const fixed = new Pool<number, number>({ module, workers: maxWorkers, queueSize: tasks });
+const loader = moduleKind === "js" && runtime === "node" ? { execArgv: [] } : {};
+const fixed = new Pool<number, number>({ module, workers: maxWorkers, queueSize: tasks, ...loader });
 await fixed.start();
 await burst(fixed); // warm-up
 const fixedMs = await burst(fixed);
 await fixed.close();
 
-const elastic = new Pool<number, number>({ module, minWorkers: 0, maxWorkers, idleTimeout, queueSize: tasks });
+const elastic = new Pool<number, number>({
+  module,
+  minWorkers: 0,
+  maxWorkers,
+  idleTimeout,
+  queueSize: tasks,
+  ...loader,
+});
 await elastic.start();
 let peak = 0;
 elastic.addEventListener("scaleup", (e) => {
@@ -67,6 +81,7 @@ console.log(
     tasks,
     maxWorkers,
     idleTimeout,
+    module: moduleKind,
     loadAverage: load,
     peakWorkers: peak,
     reachedMax: peak === maxWorkers,

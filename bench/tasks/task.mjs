@@ -1,7 +1,8 @@
 /**
  * The task module shared by mpms, piscina and tinypool: the default export echoes its input,
- * `cpu1ms` busy-loops for ~1 ms of wall time and then echoes, `bytes` answers a { n, bytes }
- * input with a small summary of the bytes (bench/lib/bytes.mjs).
+ * `cpu1ms` busy-loops for ~1 ms of wall time and then echoes, `sleep` waits `input` ms (the
+ * elastic acceptance run), `bytes` answers a { n, bytes } input with a small summary of the bytes
+ * (bench/lib/bytes.mjs).
  */
 import { summarize } from "../lib/bytes.mjs";
 
@@ -17,8 +18,12 @@ export function cpu1ms(input) {
   return input;
 }
 
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(() => resolve(ms), ms));
+}
+
 export function bytes(input) {
   return summarize(input.n, input.bytes);
 }
 
-export const tasks = { echo, cpu1ms, bytes };
+export const tasks = { echo, cpu1ms, sleep, bytes };
